@@ -1,0 +1,61 @@
+package dev.toolformer.common.topic;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.toolformer.common.serde.AvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * One topic of the pipeline: its name (a public contract), its String key, its Avro value type and
+ * how it is kept. Instances live in {@link Topics}; code and tests take names and serdes from there.
+ */
+public record Topic<V extends SpecificRecord>(
+        String name, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
+        String purpose) {
+
+    /** How the broker keeps the topic's records. */
+    public enum CleanupPolicy {
+        /** Records are deleted once older than the retention. */
+        DELETE,
+        /** The latest record per key is kept forever (the topic is a table). */
+        COMPACT
+    }
+
+    public Topic {
+        Objects.requireNonNull(name, "name == null");
+        Objects.requireNonNull(keyDescription, "keyDescription == null");
+        Objects.requireNonNull(valueType, "valueType == null");
+        Objects.requireNonNull(cleanupPolicy, "cleanupPolicy == null");
+        Objects.requireNonNull(retention, "retention == null");
+        Objects.requireNonNull(purpose, "purpose == null");
+    }
+
+    public Serde<String> keySerde() {
+        return Serdes.String();
+    }
+
+    /** A serde for the value type that reads every shipped version of its schema. */
+    public Serde<V> valueSerde() {
+        return AvroSerde.of(valueType);
+    }
+
+    /** The broker-side configs this topic is created with. */
+    public Map<String, String> configs() {
+        return switch (cleanupPolicy) {
+            case DELETE -> Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+            case COMPACT -> Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
