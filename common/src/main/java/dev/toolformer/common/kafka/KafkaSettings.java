@@ -1,0 +1,89 @@
+package dev.toolformer.common.kafka;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * How every service talks to Kafka: the bootstrap servers plus client overrides (security settings
+ * for a production cluster, for instance), and the defaults the pipeline relies on.
+ * Keys are Strings; values are raw bytes decoded by {@code AvroSerde} in our own code, so that an
+ * undecodable record can reach the dead-letter topic instead of failing the poll.
+ */
+public record KafkaSettings(String bootstrapServers, Map<String, String> overrides) {
+
+    public KafkaSettings {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers == null");
+        if (bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrap.servers is empty: expected host:port[,host:port...]");
+        }
+        overrides = Map.copyOf(overrides);
+    }
+
+    public static KafkaSettings of(String bootstrapServers) {
+        return new KafkaSettings(bootstrapServers, Map.of());
+    }
+
+    /** Admin client properties. */
+    public Map<String, Object> admin() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** An idempotent producer of String keys and byte[] values, acks=all, linger 5 ms. */
+    public Map<String, Object> producer(String clientId) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** A consumer of String keys and byte[] values with manual commits, read_committed. */
+    public Map<String, Object> consumer(String groupId, String clientId) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        if (groupId != null) {
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** Kafka Streams properties: exactly-once v2, state under {@code stateDir}. */
+    public Properties streams(String applicationId, Path stateDir) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.putAll(overrides);
+        return p;
+    }
+}
