@@ -1,0 +1,56 @@
+package dev.toolformer.analytics;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/**
+ * The analytics service: one Kafka Streams client running {@link AnalyticsTopology}, exactly-once.
+ * Every serde is given in the topology, so no default serde is configured. An undecodable result is
+ * logged and skipped (Streams counts it in its {@code dropped-records} metric); a dying stream thread
+ * is replaced, within limits ({@link ThreadReplacementPolicy}).
+ */
+public final class AnalyticsService implements AutoCloseable {
+    private static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaStreams streams;
+
+    public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
+        Objects.requireNonNull(config, "config == null");
+        Objects.requireNonNull(kafka, "kafka == null");
+        Properties props = kafka.streams(config.applicationId(), config.stateDir());
+        props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class.getName());
+        this.streams = new KafkaStreams(AnalyticsTopology.build(config), props);
+        streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    /** True while processing or rebalancing, the states in which the service does its work. */
+    public boolean isRunning() {
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Stops processing, committing what was done; false if {@code timeout} passed first. */
+    public boolean close(Duration timeout) {
+        return streams.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(DEFAULT_CLOSE_TIMEOUT);
+    }
+}

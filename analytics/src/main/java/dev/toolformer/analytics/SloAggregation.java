@@ -1,0 +1,54 @@
+package dev.toolformer.analytics;
+
+import java.time.Instant;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import dev.toolformer.analytics.internal.SloAccumulator;
+import dev.toolformer.schema.ToolResult;
+
+/**
+ * Folds results into a window's {@link SloAccumulator}. Every result, whatever its status, adds one
+ * latency ({@code finished_at - submitted_at}) and one execution time ({@code finished_at - started_at})
+ * in ms; a negative difference (clock skew between hosts) counts as 0.
+ */
+final class SloAggregation {
+    private SloAggregation() {
+    }
+
+    static SloAccumulator empty() {
+        return SloAccumulator.newBuilder()
+                .setLatencySketch(Sketches.encode(Sketches.empty()))
+                .setExecutionSketch(Sketches.encode(Sketches.empty()))
+                .build();
+    }
+
+    static SloAccumulator add(ToolResult result, SloAccumulator acc) {
+        long latencyMs = millisBetween(result.getSubmittedAt(), result.getFinishedAt());
+        long executionMs = millisBetween(result.getStartedAt(), result.getFinishedAt());
+        DDSketch latency = Sketches.decode(acc.getLatencySketch());
+        DDSketch execution = Sketches.decode(acc.getExecutionSketch());
+        latency.accept(latencyMs);
+        execution.accept(executionMs);
+        SloAccumulator.Builder next = SloAccumulator.newBuilder(acc)
+                .setLatencySketch(Sketches.encode(latency))
+                .setExecutionSketch(Sketches.encode(execution))
+                .setLatencyMaxMs(Math.max(acc.getLatencyMaxMs(), latencyMs))
+                .setExecutionMaxMs(Math.max(acc.getExecutionMaxMs(), executionMs));
+        switch (result.getStatus()) {
+            case SUCCESS -> next.setSuccess(acc.getSuccess() + 1);
+            case ERROR -> next.setErrors(acc.getErrors() + 1);
+            case TIMEOUT -> next.setTimeouts(acc.getTimeouts() + 1);
+            case CANCELLED -> next.setCancelled(acc.getCancelled() + 1);
+            case REJECTED -> next.setRejected(acc.getRejected() + 1);
+        }
+        return next.build();
+    }
+
+    static long requests(SloAccumulator acc) {
+        return acc.getSuccess() + acc.getErrors() + acc.getTimeouts() + acc.getCancelled() + acc.getRejected();
+    }
+
+    private static long millisBetween(Instant from, Instant to) {
+        return Math.max(0, to.toEpochMilli() - from.toEpochMilli());
+    }
+}

@@ -1,0 +1,84 @@
+package dev.toolformer.common.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.ToolRequest;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.specific.SpecificData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SchemaHistoryTest {
+    private static final Path HISTORY_DIR = Path.of("../schemas/src/main/resources/avro-history");
+
+    record Version(Schema current, Schema older, int number) {
+        @Override
+        public String toString() {
+            return current.getName() + ".v" + number;
+        }
+    }
+
+    static Stream<Version> olderVersions() {
+        return Topics.ALL.stream().flatMap(topic -> {
+            Schema current = SpecificData.get().getSchema(topic.valueType());
+            List<Schema> older = SchemaHistory.olderVersions(current.getName());
+            return Stream.iterate(0, i -> i < older.size(), i -> i + 1)
+                    .map(i -> new Version(current, older.get(i), i + 1));
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("olderVersions")
+    void shouldReadOlderVersionWithCurrentSchema(Version version) {
+        var result = SchemaCompatibility.checkReaderWriterCompatibility(version.current(), version.older());
+
+        assertThat(result.getType()).as(result.getDescription()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("olderVersions")
+    void shouldGiveOlderVersionItsOwnFingerprintAndTheSameName(Version version) {
+        assertThat(SchemaNormalization.parsingFingerprint64(version.older()))
+                .isNotEqualTo(SchemaNormalization.parsingFingerprint64(version.current()));
+        assertThat(version.older().getFullName()).isEqualTo(version.current().getFullName());
+    }
+
+    @Test
+    void shouldShipToolRequestVersion1() {
+        List<Schema> older = SchemaHistory.olderVersions(ToolRequest.class.getSimpleName());
+
+        assertThat(older).hasSize(1);
+        assertThat(older.get(0).getFields()).extracting(Schema.Field::name).containsExactly(
+                "request_id", "correlation_id", "tool", "arguments_json", "timeout_ms", "submitted_at");
+    }
+
+    @Test
+    void shouldReturnNoVersionsForRecordWithoutHistory() {
+        assertThat(SchemaHistory.olderVersions("NoSuchRecord")).isEmpty();
+    }
+
+    @Test
+    void shouldLoadEveryHistoryFileInTheSchemasModule() throws IOException {
+        // A gap (v1, v3) or a misspelt file name would make a version silently unreadable.
+        Set<String> onDisk;
+        try (Stream<Path> files = Files.list(HISTORY_DIR)) {
+            onDisk = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+        Set<String> loaded = olderVersions().map(v -> v + ".avsc").collect(Collectors.toSet());
+
+        assertThat(loaded).isEqualTo(onDisk);
+    }
+}

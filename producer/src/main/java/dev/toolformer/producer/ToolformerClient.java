@@ -1,0 +1,198 @@
+package dev.toolformer.producer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.ToolRequest;
+import dev.toolformer.schema.ToolResult;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes tool-call requests and awaits their results. Results are correlated by request_id: the
+ * client reads every partition of {@code toolformer.results} from the moment it was created (no
+ * consumer group, so any number of clients each see every result). Thread-safe.
+ */
+public final class ToolformerClient implements AutoCloseable {
+    /** Record header carrying the request's correlation id (also in the value). */
+    public static final String CORRELATION_ID_HEADER = "correlation_id";
+
+    private static final Logger log = LoggerFactory.getLogger(ToolformerClient.class);
+    private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
+    private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> resultsConsumer;
+    private final Map<String, CompletableFuture<ToolResult>> pending = new ConcurrentHashMap<>();
+    private final List<Consumer<ToolResult>> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch resultsReady = new CountDownLatch(1);
+    private final Thread resultsThread;
+    private final Clock clock;
+    private volatile boolean closed;
+
+    public ToolformerClient(KafkaSettings kafka) {
+        this(kafka, Clock.systemUTC());
+    }
+
+    ToolformerClient(KafkaSettings kafka, Clock clock) {
+        Objects.requireNonNull(kafka, "kafka == null");
+        this.clock = clock;
+        String clientId = "toolformer-client-" + UUID.randomUUID();
+        this.producer = new KafkaProducer<>(kafka.producer(clientId));
+        this.resultsConsumer = new KafkaConsumer<>(kafka.consumer(null, clientId + "-results"));
+        this.resultsThread = Thread.ofPlatform().name(clientId + "-results").daemon().start(this::readResults);
+        awaitResultsReader();
+    }
+
+    /** A new request with a random request_id and correlation_id, submitted now. */
+    public ToolRequest.Builder newRequest(String tool, String argumentsJson, Duration timeout) {
+        Objects.requireNonNull(tool, "tool == null");
+        Objects.requireNonNull(argumentsJson, "argumentsJson == null");
+        Objects.requireNonNull(timeout, "timeout == null");
+        String id = UUID.randomUUID().toString();
+        return ToolRequest.newBuilder()
+                .setRequestId(id)
+                .setCorrelationId(id)
+                .setTool(tool)
+                .setArgumentsJson(argumentsJson)
+                .setTimeoutMs(timeout.toMillis())
+                .setSubmittedAt(clock.instant());
+    }
+
+    /** Publishes {@code request}; completes when the broker has it (acks=all). */
+    public CompletableFuture<RecordMetadata> publish(ToolRequest request) {
+        Objects.requireNonNull(request, "request == null");
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                Topics.REQUESTS.name(), request.getRequestId(), REQUESTS.encode(request));
+        record.headers().add(CORRELATION_ID_HEADER, request.getCorrelationId().getBytes(StandardCharsets.UTF_8));
+        CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                sent.completeExceptionally(error);
+            } else {
+                sent.complete(metadata);
+            }
+        });
+        return sent;
+    }
+
+    /**
+     * Publishes {@code request} and completes with its result, or exceptionally with a
+     * {@link TimeoutException} when none arrives within {@code wait}.
+     */
+    public CompletableFuture<ToolResult> submit(ToolRequest request, Duration wait) {
+        CompletableFuture<ToolResult> result = new CompletableFuture<>();
+        pending.put(request.getRequestId(), result);
+        publish(request).whenComplete((metadata, error) -> {
+            if (error != null) {
+                pending.remove(request.getRequestId());
+                result.completeExceptionally(error);
+            }
+        });
+        return result.orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> pending.remove(request.getRequestId()));
+    }
+
+    /** Calls {@code listener} (on the client's reader thread) for every result read from now on. */
+    public void onResult(Consumer<ToolResult> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener == null"));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        producer.close(Duration.ofSeconds(10));
+        resultsConsumer.wakeup();
+        try {
+            resultsThread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitResultsReader() {
+        try {
+            if (!resultsReady.await(60, TimeUnit.SECONDS)) {
+                close();
+                throw new IllegalStateException("cannot read " + Topics.RESULTS.name() + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the client", e);
+        }
+    }
+
+    private void readResults() {
+        try (resultsConsumer) {
+            List<TopicPartition> partitions = resultsConsumer.partitionsFor(Topics.RESULTS.name(), Duration.ofSeconds(60))
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            resultsConsumer.assign(partitions);
+            resultsConsumer.seekToEnd(partitions);
+            partitions.forEach(resultsConsumer::position); // resolve the end offsets now, before any request is sent
+            resultsReady.countDown();
+            while (!closed) {
+                for (ConsumerRecord<String, byte[]> record : resultsConsumer.poll(Duration.ofMillis(500))) {
+                    deliver(record);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed) {
+                log.error("Results reader woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            log.error("Results reader stopped: {}", e.toString(), e);
+        }
+    }
+
+    private void deliver(ConsumerRecord<String, byte[]> record) {
+        ToolResult result;
+        try {
+            result = RESULTS.decode(record.value());
+        } catch (DecodeException e) {
+            log.warn("Skipping undecodable result at {}-{}@{}: {}", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            return;
+        }
+        CompletableFuture<ToolResult> future = pending.remove(result.getRequestId());
+        if (future != null) {
+            future.complete(result);
+        }
+        for (Consumer<ToolResult> listener : listeners) {
+            try {
+                listener.accept(result);
+            } catch (RuntimeException e) {
+                log.warn("Result listener failed: {}", e.toString());
+            }
+        }
+    }
+}
