@@ -10,31 +10,31 @@ toolformer_java_major() {
 
 toolformer_find_jdk() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
-    v=$(toolformer_java_major "$JAVA_HOME/bin/java")
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then return 0; fi
+    toolformer_v=$(toolformer_java_major "$JAVA_HOME/bin/java")
+    if [ -n "$toolformer_v" ] && [ "$toolformer_v" -ge 21 ]; then return 0; fi
   fi
-  best=""; best_v=0
+  toolformer_best=""; toolformer_best_v=0
   toolformer_flags=$-; set +f   # ./mvnw runs with globbing off
-  old_ifs=$IFS; IFS=:
-  for root in ${TOOLFORMER_JDK_ROOTS:-/usr/lib/jvm:/opt/java:/usr/local/lib/jvm}; do
-    IFS=$old_ifs
-    for dir in "$root"/*; do
-      [ -x "$dir/bin/javac" ] || continue
-      v=$(toolformer_java_major "$dir/bin/java")
-      if [ -n "$v" ] && [ "$v" -ge 21 ] && [ "$v" -gt "$best_v" ]; then best=$dir; best_v=$v; fi
+  toolformer_old_ifs=$IFS; IFS=:
+  for toolformer_jdk_root in ${TOOLFORMER_JDK_ROOTS:-/usr/lib/jvm:/opt/java:/usr/local/lib/jvm}; do
+    IFS=$toolformer_old_ifs
+    for toolformer_jdk_dir in "$toolformer_jdk_root"/*; do
+      [ -x "$toolformer_jdk_dir/bin/javac" ] || continue
+      toolformer_v=$(toolformer_java_major "$toolformer_jdk_dir/bin/java")
+      if [ -n "$toolformer_v" ] && [ "$toolformer_v" -ge 21 ] && [ "$toolformer_v" -gt "$toolformer_best_v" ]; then toolformer_best=$toolformer_jdk_dir; toolformer_best_v=$toolformer_v; fi
     done
   done
-  IFS=$old_ifs
+  IFS=$toolformer_old_ifs
   case $toolformer_flags in *f*) set -f ;; esac
-  if [ -z "$best" ] && command -v javac >/dev/null 2>&1; then
-    dir=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
-    v=$(toolformer_java_major "$dir/bin/java")
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then best=$dir; fi
+  if [ -z "$toolformer_best" ] && command -v javac >/dev/null 2>&1; then
+    toolformer_jdk_dir=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+    toolformer_v=$(toolformer_java_major "$toolformer_jdk_dir/bin/java")
+    if [ -n "$toolformer_v" ] && [ "$toolformer_v" -ge 21 ]; then toolformer_best=$toolformer_jdk_dir; fi
   fi
-  if [ -z "$best" ]; then
+  if [ -z "$toolformer_best" ]; then
     echo "toolformer: no JDK 21 or newer found (JAVA_HOME=${JAVA_HOME:-unset}; looked under ${TOOLFORMER_JDK_ROOTS:-/usr/lib/jvm:/opt/java:/usr/local/lib/jvm}). Install one, e.g. 'apt-get install openjdk-21-jdk', or set JAVA_HOME." >&2
     return 1
   fi
-  JAVA_HOME=$best
+  JAVA_HOME=$toolformer_best
   export JAVA_HOME
 }

@@ -31,7 +31,8 @@ import org.apache.avro.Schema;
  * @param threshold   a finite number, in the field's unit
  * @param forDuration how long the condition must hold before the alert fires; zero fires at once
  * @param severity    the severity label, e.g. "critical" or "warning"
- * @param matchers    label → required value, labels from {@link #LABELS}; "*" matches the all-tools/all-providers windows
+ * @param matchers    label → required value, labels from {@link #LABELS}; "*" matches the windows over all
+ *                    tools or all providers
  * @param annotations name → template; placeholders from {@link #PLACEHOLDERS}
  */
 public record AlertRule(String name, String field, Comparator comparator, double threshold, Duration forDuration,
@@ -192,11 +193,12 @@ public record AlertRule(String name, String field, Comparator comparator, double
     }
 
     private static Set<String> numericFields(Schema schema) {
-        return Collections.unmodifiableSet(schema.getFields().stream()
+        Set<String> fields = schema.getFields().stream()
                 .filter(f -> f.schema().getLogicalType() == null)
                 .filter(f -> f.schema().getType() == Schema.Type.DOUBLE || f.schema().getType() == Schema.Type.LONG)
                 .map(Schema.Field::name)
-                .collect(Collectors.toCollection(TreeSet::new)));
+                .collect(Collectors.toCollection(TreeSet::new));
+        return Collections.unmodifiableSet(fields);
     }
 
     static String quote(String value) {

@@ -117,7 +117,8 @@ final class RuleReader {
     }
 
     private void rejectUnknownKeys(ObjectNode node, String prefix, Iterable<String> known) {
-        for (String key : node.propertyNames()) {
+        for (Map.Entry<String, JsonNode> property : node.properties()) {
+            String key = property.getKey();
             if (!contains(known, key)) {
                 throw new IllegalArgumentException(where(prefix + key) + label() + ": unknown key '" + prefix + key
                         + "': expected one of " + known);

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a rules file token by token, so that every key keeps its line for error messages
@@ -52,6 +53,9 @@ final class RulesYaml {
             }
             return rules;
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+                throw new IllegalArgumentException(yamlError(origin, yaml), e);
+            }
             throw error(origin, e.getLocation(), e.getOriginalMessage());
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": cannot read alert rules: " + e.getMessage(), e);
@@ -89,9 +93,16 @@ final class RulesYaml {
             String key = p.currentName();
             lines.put(prefix + key, p.currentTokenLocation().getLineNr());
             JsonToken value = p.nextToken();
-            node.set(key, value == JsonToken.START_OBJECT ? readMapping(p, prefix + key + ".", lines) : MAPPER.readTree(p));
+            node.set(key, value == JsonToken.START_OBJECT
+                    ? readMapping(p, prefix + key + ".", lines) : MAPPER.readTree(p));
         }
         return node;
+    }
+
+    /** SnakeYAML's own marks point at the problem; Jackson's location points at the enclosing node. */
+    private static String yamlError(String origin, MarkedYAMLException e) {
+        String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+        return origin + " line " + (e.getProblemMark().getLine() + 1) + ": " + e.getProblem() + context;
     }
 
     private static IllegalArgumentException error(String origin, JsonLocation at, String message) {

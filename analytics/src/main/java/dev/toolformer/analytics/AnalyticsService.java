@@ -23,11 +23,16 @@ public final class AnalyticsService implements AutoCloseable {
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
         Objects.requireNonNull(kafka, "kafka == null");
+        this.streams = new KafkaStreams(AnalyticsTopology.build(config), streamsProperties(config, kafka));
+        streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
+    }
+
+    /** The shared Streams settings (exactly-once v2) plus ours; an operator's override of ours wins. */
+    static Properties streamsProperties(AnalyticsConfig config, KafkaSettings kafka) {
         Properties props = kafka.streams(config.applicationId(), config.stateDir());
         props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class.getName());
-        this.streams = new KafkaStreams(AnalyticsTopology.build(config), props);
-        streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
+        return props;
     }
 
     public void start() {

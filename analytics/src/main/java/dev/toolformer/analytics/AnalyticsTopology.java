@@ -32,6 +32,9 @@ import org.apache.kafka.streams.state.WindowStore;
  * record is re-emitted); later ones are dropped, and Streams counts them in its
  * {@code dropped-records} metric. A window closes when stream time, which only moves with results,
  * passes its end plus grace: with no new results its final record waits for the next one.
+ *
+ * <p>Open-window updates leave through the record cache, which flushes at every commit (100 ms under
+ * exactly-once): a burst of results within one commit interval is emitted as its last state.
  */
 public final class AnalyticsTopology {
     /** The window store, for interactive queries. */

@@ -72,7 +72,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         format(config, logDir);
         long started = System.nanoTime();
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        server.startup();
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            // Release the ports and the log directory lock of a half-started server.
+            server.shutdown();
+            server.awaitShutdown();
+            throw new IllegalStateException("the embedded broker did not start on port " + clientPort + ": "
+                    + e.getMessage(), e);
+        }
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, clientPort, server);
         try {
             broker.awaitReady(Duration.ofSeconds(60));

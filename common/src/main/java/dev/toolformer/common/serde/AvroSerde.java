@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.avro.AvroRuntimeException;
@@ -15,6 +16,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -27,6 +29,15 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
     private static final Map<Class<?>, AvroSerde<?>> CACHE = new ConcurrentHashMap<>();
+    private static final Set<String> TRUSTED_PACKAGES = ConcurrentHashMap.newKeySet();
+
+    static {
+        // Avro 1.12 refuses to instantiate classes it has not been told to trust (CVE-2024-47561).
+        // The generated classes a serde is built for, and their nested types in the same package,
+        // are ours: trust exactly those packages, keeping whatever else the JVM was configured with.
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
+                type -> TRUSTED_PACKAGES.contains(type.getPackageName())));
+    }
 
     private final Class<T> type;
     private final Schema schema;
@@ -35,6 +46,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
 
     private AvroSerde(Class<T> type) {
         this.type = type;
+        TRUSTED_PACKAGES.add(type.getPackageName());
         SpecificData model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
@@ -86,10 +98,20 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         } catch (MissingSchemaException e) {
             throw new DecodeException(DecodeException.Reason.UNKNOWN_SCHEMA, "unknown writer schema for "
                     + type.getSimpleName() + ": " + e.getMessage(), e);
+        } catch (SecurityException e) {
+            throw e; // a setup problem (an untrusted class), not bad data: fail loudly
         } catch (IOException | RuntimeException e) {
             throw new DecodeException(DecodeException.Reason.CORRUPT_BODY, "corrupt " + type.getSimpleName()
-                    + " body (" + bytes.length + " bytes): " + e, e);
+                    + " body (" + bytes.length + " bytes): " + rootCause(e), e);
         }
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e.getMessage() + " (" + root + ")";
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -184,7 +185,8 @@ class AvroSerdeTest {
         assertThatThrownBy(() -> requests.decode(truncated))
                 .isInstanceOfSatisfying(DecodeException.class,
                         e -> assertThat(e.reason()).isEqualTo(DecodeException.Reason.CORRUPT_BODY))
-                .hasMessageStartingWith("corrupt ToolRequest body (20 bytes): ");
+                .hasMessage("corrupt ToolRequest body (20 bytes): Decoding datum failed (java.io.EOFException)")
+                .rootCause().isInstanceOf(EOFException.class);
     }
 
     @Test

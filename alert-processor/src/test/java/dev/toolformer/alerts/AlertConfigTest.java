@@ -1,0 +1,25 @@
+package dev.toolformer.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+class AlertConfigTest {
+
+    @Test
+    void shouldUseDefaultApplicationId() {
+        assertThat(AlertConfig.of(AlertRules.defaults(), Path.of("state")).applicationId())
+                .isEqualTo("toolformer-alert-processor");
+    }
+
+    @Test
+    void shouldRejectApplicationIdKafkaCannotUse() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new AlertConfig("alert processor", AlertRules.defaults(), Path.of("state")))
+                .withMessage("application.id is \"alert processor\":"
+                        + " expected letters, digits, '.', '_' and '-' only");
+    }
+}

@@ -1,0 +1,87 @@
+package dev.toolformer.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class AlertRuleTest {
+
+    @Test
+    void shouldMatchOnlyWindowsWithEveryMatcherLabel() {
+        AlertRule rule = rule(Map.of("tool", "*", "provider", "*"), Map.of());
+
+        assertThat(rule.matches(Map.of("tool", "*", "provider", "*"))).isTrue();
+        assertThat(rule.matches(Map.of("tool", "*", "provider", "openai"))).isFalse();
+        assertThat(rule.matches(Map.of("tool", "search", "provider", "*"))).isFalse();
+    }
+
+    @Test
+    void shouldMatchEveryWindowWithoutMatchers() {
+        assertThat(rule(Map.of(), Map.of()).matches(Map.of("tool", "search", "provider", "openai"))).isTrue();
+    }
+
+    @Test
+    void shouldBuildFingerprintFromNameAndSortedLabels() {
+        assertThat(rule(Map.of(), Map.of()).fingerprint(Map.of("tool", "search", "provider", "openai")))
+                .isEqualTo("HighErrorRate{provider=openai,tool=search}");
+    }
+
+    @Test
+    void shouldRenderAnnotationPlaceholders() {
+        AlertRule rule = rule(Map.of(), Map.of("summary", "{{tool}}/{{provider}}: {{value}} > {{ threshold }}"));
+
+        assertThat(rule.render(Map.of("tool", "search", "provider", "openai"), 0.1 + 0.2))
+                .isEqualTo(Map.of("summary", "search/openai: 0.3 > 0.01"));
+    }
+
+    @Test
+    void shouldCompareWithEachComparator() {
+        assertThat(AlertRule.Comparator.GT.test(1, 1)).isFalse();
+        assertThat(AlertRule.Comparator.GTE.test(1, 1)).isTrue();
+        assertThat(AlertRule.Comparator.LT.test(0.5, 1)).isTrue();
+        assertThat(AlertRule.Comparator.LTE.test(1.5, 1)).isFalse();
+        assertThat(AlertRule.Comparator.GT.test(Double.NaN, 0)).isFalse();
+    }
+
+    @Test
+    void shouldOfferNumericSloWindowFieldsOnly() {
+        assertThat(AlertRule.FIELDS)
+                .contains("error_rate", "availability", "latency_p95_ms", "latency_p99_ms", "throughput_per_s",
+                        "requests")
+                .doesNotContain("tool", "provider", "is_final", "window_end", "emitted_at", "latency_sketch");
+    }
+
+    @Test
+    void shouldRejectNegativeForDuration() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01,
+                        Duration.ofSeconds(-1), "critical", Map.of(), Map.of()))
+                .withMessage("alert rule 'HighErrorRate': key 'for' is PT-1S: expected a duration >= 0");
+    }
+
+    @Test
+    void shouldRejectUnknownPlaceholder() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> rule(Map.of(), Map.of("summary", "{{tool}} in {{region}}")))
+                .withMessage("alert rule 'HighErrorRate': key 'annotations.summary' is \"{{tool}} in {{region}}\":"
+                        + " expected placeholders among {{tool}}, {{provider}}, {{value}}, {{threshold}},"
+                        + " not {{region}}");
+    }
+
+    @Test
+    void shouldRejectNonFiniteThreshold() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, Double.NaN,
+                        Duration.ZERO, "critical", Map.of(), Map.of()))
+                .withMessage("alert rule 'HighErrorRate': key 'expr.threshold' is NaN: expected a finite number");
+    }
+
+    private static AlertRule rule(Map<String, String> matchers, Map<String, String> annotations) {
+        return new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01, Duration.ZERO, "critical",
+                matchers, annotations);
+    }
+}

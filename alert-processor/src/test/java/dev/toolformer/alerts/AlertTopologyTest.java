@@ -1,0 +1,282 @@
+package dev.toolformer.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.SloWindow;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AlertTopologyTest {
+    private static final Instant T = Instant.parse("2026-03-01T12:00:00Z");
+    private static final String GLOBAL = "HighErrorRate{provider=*,tool=*}";
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, SloWindow> slo;
+    private TestOutputTopic<String, AlertEvent> alerts;
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    @Test
+    void shouldFireImmediatelyWhenForIsZero() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.05, false));
+
+        assertThat(alerts.readRecordsToList()).containsExactly(new TestRecord<>(GLOBAL, AlertEvent.newBuilder()
+                .setFingerprint(GLOBAL)
+                .setRule("HighErrorRate")
+                .setState(AlertState.FIRING)
+                .setSeverity("critical")
+                .setLabels(Map.of("tool", "*", "provider", "*", "alertname", "HighErrorRate", "severity", "critical"))
+                .setAnnotations(Map.of("summary", "Error rate 0.05 above 0.01 for *"))
+                .setValue(0.05)
+                .setThreshold(0.01)
+                .setActiveSince(T)
+                .setEventTime(T)
+                .setSourceTopic("toolformer.slo")
+                .build(), T.minusSeconds(30)));
+    }
+
+    @Test
+    void shouldGoPendingThenFiringAfterForDuration() {
+        start(errorRateRule(Duration.ofMinutes(2), Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.05, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.03, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.04, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.PENDING, 0.05, T, T),
+                transition(GLOBAL, AlertState.FIRING, 0.04, T, T.plusSeconds(120)));
+    }
+
+    @Test
+    void shouldResolveWhenConditionClears() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.05, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.002, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.0, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.FIRING, 0.05, T, T),
+                transition(GLOBAL, AlertState.RESOLVED, 0.002, T, T.plusSeconds(60)));
+    }
+
+    @Test
+    void shouldResolvePendingAlertWhenConditionClearsBeforeFor() {
+        start(errorRateRule(Duration.ofMinutes(2), Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.05, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.05, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.PENDING, 0.05, T, T),
+                transition(GLOBAL, AlertState.RESOLVED, 0.0, T, T.plusSeconds(60)),
+                transition(GLOBAL, AlertState.PENDING, 0.05, T.plusSeconds(120), T.plusSeconds(120)));
+    }
+
+    @Test
+    void shouldNotRepeatFiringTransition() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.02, false));
+        pipe(window("*", "*", T, 0.05, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.06, false));
+        pipe(window("*", "*", T.plusSeconds(60), 0.07, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.08, true));
+
+        assertThat(transitions()).containsExactly(transition(GLOBAL, AlertState.FIRING, 0.02, T, T));
+    }
+
+    @Test
+    void shouldKeepSeparateStatePerLabelSet() {
+        start(errorRateRule(Duration.ZERO, Map.of()));
+
+        pipe(window("search", "openai", T, 0.05, true));
+        pipe(window("fetch", "openai", T, 0.0, true));
+        pipe(window("fetch", "openai", T.plusSeconds(60), 0.2, true));
+        pipe(window("search", "openai", T.plusSeconds(60), 0.0, true));
+
+        assertThat(transitions()).containsExactly(
+                transition("HighErrorRate{provider=openai,tool=search}", AlertState.FIRING, 0.05, T, T),
+                transition("HighErrorRate{provider=openai,tool=fetch}", AlertState.FIRING, 0.2,
+                        T.plusSeconds(60), T.plusSeconds(60)),
+                transition("HighErrorRate{provider=openai,tool=search}", AlertState.RESOLVED, 0.0, T,
+                        T.plusSeconds(60)));
+    }
+
+    @Test
+    void shouldIgnoreNonMatchingWindows() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("search", "openai", T, 0.5, true));
+        pipe(window("*", "openai", T, 0.5, true));
+        pipe(window("search", "*", T, 0.5, true));
+
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldIgnoreWindowsOlderThanLastEvaluated() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T.plusSeconds(60), 0.05, true));
+        pipe(window("*", "*", T, 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.05, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.FIRING, 0.05, T.plusSeconds(60), T.plusSeconds(60)),
+                transition(GLOBAL, AlertState.RESOLVED, 0.0, T.plusSeconds(60), T.plusSeconds(120)));
+    }
+
+    @Test
+    void shouldResolveWhenFinalUpdateOfOpenWindowNoLongerHolds() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.5, false));
+        pipe(window("*", "*", T, 0.001, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.FIRING, 0.5, T, T),
+                transition(GLOBAL, AlertState.RESOLVED, 0.001, T, T));
+    }
+
+    @Test
+    void shouldWriteAlertStateToChangelogSoRestartsRestoreIt() {
+        // The test driver wipes local state on close, so restoring is shown by what the changelog holds.
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(window("*", "*", T, 0.05, true));
+        pipe(window("*", "*", T.plusSeconds(60), 0.06, true));
+
+        TestOutputTopic<String, AlertStatus> changelog = driver.createOutputTopic(
+                "toolformer-alert-processor-alert-state-changelog", Serdes.String().deserializer(),
+                new AlertStatusSerde());
+        assertThat(changelog.readKeyValuesToMap()).isEqualTo(Map.of(GLOBAL,
+                new AlertStatus(AlertStatus.Phase.FIRING, T, T.plusSeconds(60))));
+    }
+
+    @Test
+    void shouldDriveDefaultHighLatencyRuleThroughItsLifecycle() {
+        start(AlertRules.defaults());
+        String fingerprint = "HighLatency{provider=*,tool=*}";
+
+        for (int minute = 0; minute <= 6; minute++) {
+            pipe(window("*", "*", T.plusSeconds(60L * minute), 0.0, minute < 6 ? 2500.0 : 800.0, true));
+        }
+
+        List<AlertEvent> events = alerts.readValuesToList();
+        assertThat(events).extracting(AlertEvent::getFingerprint, AlertEvent::getState, AlertEvent::getValue,
+                        AlertEvent::getActiveSince, AlertEvent::getEventTime)
+                .containsExactly(
+                        tuple(fingerprint, AlertState.PENDING, 2500.0, T, T),
+                        tuple(fingerprint, AlertState.FIRING, 2500.0, T,
+                                T.plusSeconds(300)),
+                        tuple(fingerprint, AlertState.RESOLVED, 800.0, T,
+                                T.plusSeconds(360)));
+        assertThat(events.get(1).getLabels()).isEqualTo(Map.of("tool", "*", "provider", "*",
+                "alertname", "HighLatency", "severity", "warning"));
+        assertThat(events.get(1).getAnnotations()).isEqualTo(Map.of(
+                "summary", "p95 latency 2500 ms above 2000 ms for *",
+                "description", "The 95th percentile end-to-end latency stayed above 2 s for 5 minutes;"
+                        + " tool=* provider=*."));
+    }
+
+    private void start(AlertRule rule) {
+        start(AlertRules.of(rule));
+    }
+
+    private void start(AlertRules rules) {
+        AlertConfig config = AlertConfig.of(rules, stateDir);
+        driver = new TopologyTestDriver(AlertTopology.build(config),
+                KafkaSettings.of("unused:9092").streams(config.applicationId(), config.stateDir()));
+        slo = driver.createInputTopic(Topics.SLO.name(), Topics.SLO.keySerde().serializer(),
+                Topics.SLO.valueSerde().serializer());
+        alerts = driver.createOutputTopic(Topics.ALERTS.name(), Topics.ALERTS.keySerde().deserializer(),
+                Topics.ALERTS.valueSerde().deserializer());
+    }
+
+    private static AlertRule errorRateRule(Duration forDuration, Map<String, String> matchers) {
+        return new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01, forDuration, "critical",
+                matchers, Map.of("summary", "Error rate {{value}} above {{threshold}} for {{tool}}"));
+    }
+
+    private void pipe(SloWindow window) {
+        String key = window.getTool() + "|" + window.getProvider() + "|" + window.getWindowStart();
+        slo.pipeInput(key, window, window.getWindowEnd().minusSeconds(30));
+    }
+
+    /** Transitions as (key, state, value, active_since, event_time), the parts these tests vary. */
+    private List<List<Object>> transitions() {
+        return alerts.readRecordsToList().stream()
+                .map(r -> List.<Object>of(r.key(), r.value().getState(), r.value().getValue(),
+                        r.value().getActiveSince(), r.value().getEventTime()))
+                .toList();
+    }
+
+    private static List<Object> transition(String fingerprint, AlertState state, double value, Instant activeSince,
+                                           Instant eventTime) {
+        return List.of(fingerprint, state, value, activeSince, eventTime);
+    }
+
+    private static SloWindow window(String tool, String provider, Instant end, double errorRate, boolean isFinal) {
+        return window(tool, provider, end, errorRate, 120.0, isFinal);
+    }
+
+    private static SloWindow window(String tool, String provider, Instant end, double errorRate, double p95,
+                                    boolean isFinal) {
+        return SloWindow.newBuilder()
+                .setWindowStart(end.minusSeconds(60))
+                .setWindowEnd(end)
+                .setTool(tool)
+                .setProvider(provider)
+                .setIsFinal(isFinal)
+                .setRequests(1000)
+                .setSuccess(1000 - Math.round(errorRate * 1000))
+                .setErrors(Math.round(errorRate * 1000))
+                .setTimeouts(0)
+                .setCancelled(0)
+                .setRejected(0)
+                .setErrorRate(errorRate)
+                .setAvailability(1 - errorRate)
+                .setThroughputPerS(1000 / 60.0)
+                .setLatencyP50Ms(p95 / 2)
+                .setLatencyP95Ms(p95)
+                .setLatencyP99Ms(p95 * 1.5)
+                .setLatencyMaxMs(p95 * 2)
+                .setExecutionP50Ms(p95 / 3)
+                .setExecutionP95Ms(p95 / 2)
+                .setExecutionP99Ms(p95)
+                .setExecutionMaxMs(p95 * 1.5)
+                .setEmittedAt(end)
+                .build();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.toolformer.app;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.SloWindow;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/** Reads {@code toolformer.alerts} and {@code toolformer.slo} from the moment it is created, for the demo summary. */
+final class AggregateWatcher implements AutoCloseable {
+    private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
+    private static final AvroSerde<SloWindow> SLO = AvroSerde.of(SloWindow.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final List<AlertEvent> alerts = new ArrayList<>();
+    private final List<SloWindow> sloWindows = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    AggregateWatcher(KafkaSettings kafka) {
+        consumer = new KafkaConsumer<>(kafka.consumer(null, "toolformer-demo-" + UUID.randomUUID()));
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name())) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        thread = Thread.ofPlatform().name("demo-aggregates").daemon().start(this::read);
+    }
+
+    private void read() {
+        try {
+            while (!closed) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    accept(record);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> record) {
+        try {
+            if (record.topic().equals(Topics.ALERTS.name())) {
+                AlertEvent event = ALERTS.decode(record.value());
+                synchronized (this) {
+                    alerts.add(event);
+                }
+            } else {
+                SloWindow window = SLO.decode(record.value());
+                synchronized (this) {
+                    sloWindows.add(window);
+                }
+            }
+        } catch (DecodeException e) {
+            // The dead-letter topic is the services' job; the summary just skips what it cannot read.
+        }
+    }
+
+    synchronized List<AlertEvent> alerts() {
+        return List.copyOf(alerts);
+    }
+
+    synchronized List<SloWindow> sloWindows() {
+        return List.copyOf(sloWindows);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

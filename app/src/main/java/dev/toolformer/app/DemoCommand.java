@@ -1,0 +1,122 @@
+package dev.toolformer.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import dev.toolformer.producer.LoadGenerator;
+import dev.toolformer.producer.LoadProfile;
+import dev.toolformer.producer.ToolformerClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code toolformer demo}: the pipeline plus synthetic load for a while, then a summary. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the pipeline with synthetic load for a while, then print a summary and exit.")
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s",
+            description = "How long to send load, e.g. 30s, 2m (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "100",
+            description = "Requests per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--failure-rate", paramLabel = "P", defaultValue = "0.02",
+            description = "Probability that a simulated call fails (default: ${DEFAULT-VALUE}).")
+    double failureRate;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keep broker data and state here (default: a temporary directory, deleted at exit).")
+    Path dataDir;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "How long to wait for the last results after the load stops (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("--rate must be > 0 requests/s, was " + rate);
+        }
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("--duration must be > 0, was " + duration);
+        }
+        LoadProfile defaults = LoadProfile.defaults();
+        LoadProfile profile = new LoadProfile(defaults.echoShare(), defaults.speculativeShare(), failureRate,
+                defaults.timeoutRate(), defaults.meanLatencyMs(), defaults.timeoutMs(), defaults.seed());
+        boolean temporary = dataDir == null;
+        Path dir = temporary ? Files.createTempDirectory("toolformer-demo-") : dataDir;
+        PrintWriter out = spec.commandLine().getOut();
+        try (Pipeline running = Pipeline.start(pipeline.toOptions(dir))) {
+            if (!running.awaitReady(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("services not ready after 120 s: " + running.notReady());
+            }
+            DemoSummary summary = run(running, profile, out);
+            summary.print(out);
+            out.flush();
+            return summary.missing() == 0 ? 0 : 1;
+        } finally {
+            if (temporary) {
+                deleteRecursively(dir);
+            }
+        }
+    }
+
+    private DemoSummary run(Pipeline running, LoadProfile profile, PrintWriter out) throws InterruptedException {
+        Set<String> outstanding = ConcurrentHashMap.newKeySet();
+        DemoSummary summary = new DemoSummary(rate, duration);
+        try (ToolformerClient client = new ToolformerClient(running.kafka());
+             AggregateWatcher aggregates = new AggregateWatcher(running.kafka())) {
+            client.onResult(result -> {
+                if (outstanding.remove(result.getRequestId())) {
+                    summary.add(result);
+                }
+            });
+            out.printf("toolformer demo: sending %.0f requests/s for %s ...%n", rate, human(duration));
+            out.flush();
+            Instant start = Instant.now();
+            LoadGenerator generator = new LoadGenerator(client, profile);
+            long sent = generator.run(rate, duration, r -> outstanding.add(r.getRequestId()));
+            summary.sent(sent, generator.failedToSend());
+            long deadline = System.nanoTime() + drainTimeout.toNanos();
+            while (!outstanding.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            summary.finished(Duration.between(start, Instant.now()), outstanding.size());
+            Thread.sleep(1500); // let the last SLO windows and alert transitions arrive
+            summary.alerts(aggregates.alerts());
+            summary.sloWindows(aggregates.sloWindows());
+        }
+        return summary;
+    }
+
+    static String human(Duration d) {
+        return d.toString().substring(2).toLowerCase();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("toolformer: could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+}

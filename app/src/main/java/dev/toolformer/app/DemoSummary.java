@@ -1,0 +1,146 @@
+package dev.toolformer.app;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.SloWindow;
+import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
+
+/** What a demo run did, printed as a short readable report. */
+final class DemoSummary {
+    /** Cost and volume of one provider/model. */
+    private static final class ModelCost {
+        long requests;
+        long inputTokens;
+        long outputTokens;
+        double costUsd;
+    }
+
+    private final double rate;
+    private final Duration duration;
+    private final Map<ToolStatus, Long> byStatus = new EnumMap<>(ToolStatus.class);
+    private final Map<String, ModelCost> byModel = new TreeMap<>();
+    private final List<Long> latenciesMs = new ArrayList<>();
+    private long sent;
+    private long failedToSend;
+    private long received;
+    private long missing;
+    private Duration elapsed = Duration.ZERO;
+    private List<AlertEvent> alerts = List.of();
+    private List<SloWindow> sloWindows = List.of();
+
+    DemoSummary(double rate, Duration duration) {
+        this.rate = rate;
+        this.duration = duration;
+    }
+
+    synchronized void add(ToolResult result) {
+        received++;
+        byStatus.merge(result.getStatus(), 1L, Long::sum);
+        latenciesMs.add(result.getFinishedAt().toEpochMilli() - result.getSubmittedAt().toEpochMilli());
+        if (!result.getModel().isEmpty() && !result.getModel().equals("none")) {
+            ModelCost cost = byModel.computeIfAbsent(result.getProvider() + "/" + result.getModel(), k -> new ModelCost());
+            cost.requests++;
+            cost.inputTokens += result.getInputTokens();
+            cost.outputTokens += result.getOutputTokens();
+            cost.costUsd += result.getCostUsd();
+        }
+    }
+
+    synchronized void sent(long sent, long failedToSend) {
+        this.sent = sent;
+        this.failedToSend = failedToSend;
+    }
+
+    synchronized void finished(Duration elapsed, long missing) {
+        this.elapsed = elapsed;
+        this.missing = missing;
+    }
+
+    synchronized void alerts(List<AlertEvent> alerts) {
+        this.alerts = alerts;
+    }
+
+    synchronized void sloWindows(List<SloWindow> windows) {
+        this.sloWindows = windows;
+    }
+
+    synchronized long missing() {
+        return missing;
+    }
+
+    synchronized void print(PrintWriter out) {
+        out.println();
+        out.printf("== toolformer demo summary (%s at %.0f requests/s; load + drain took %.1f s)%n",
+                DemoCommand.human(duration), rate, elapsed.toMillis() / 1000.0);
+        out.printf("requests sent       %,d%s%n", sent, failedToSend > 0 ? " (" + failedToSend + " failed to publish)" : "");
+        out.printf("results received    %,d of %,d (%s)%n", received, sent,
+                missing == 0 ? "every request has its result" : missing + " MISSING");
+        StringBuilder statuses = new StringBuilder();
+        for (ToolStatus status : ToolStatus.values()) {
+            statuses.append(String.format("  %s %,d", status, byStatus.getOrDefault(status, 0L)));
+        }
+        out.println("results by status  " + statuses);
+        printLatency(out);
+        printCost(out);
+        printSlo(out);
+        printAlerts(out);
+    }
+
+    private void printLatency(PrintWriter out) {
+        if (latenciesMs.isEmpty()) {
+            return;
+        }
+        List<Long> sorted = latenciesMs.stream().sorted().toList();
+        out.printf("latency (submit -> result, ms)  p50 %d  p95 %d  p99 %d  max %d%n",
+                percentile(sorted, 0.50), percentile(sorted, 0.95), percentile(sorted, 0.99), sorted.getLast());
+    }
+
+    private void printCost(PrintWriter out) {
+        out.println("cost by model");
+        double total = 0;
+        for (var entry : byModel.entrySet()) {
+            ModelCost c = entry.getValue();
+            total += c.costUsd;
+            out.printf("  %-30s %,7d requests  %,11d tokens in  %,10d out  $%.4f%n",
+                    entry.getKey(), c.requests, c.inputTokens, c.outputTokens, c.costUsd);
+        }
+        out.printf("  %-30s $%.4f%n", "total", total);
+    }
+
+    private void printSlo(PrintWriter out) {
+        long finals = sloWindows.stream().filter(SloWindow::getIsFinal).count();
+        SloWindow last = null;
+        for (SloWindow w : sloWindows) {
+            if ("*".equals(w.getTool()) && (last == null || !w.getWindowStart().isBefore(last.getWindowStart()))) {
+                last = w;
+            }
+        }
+        out.printf("SLO windows         %,d updates on toolformer.slo (%d final)%n", sloWindows.size(), finals);
+        if (last != null) {
+            out.printf("  latest global minute %s: %d requests, error rate %.2f %%, availability %.3f %%, p95 %.0f ms%n",
+                    last.getWindowStart(), last.getRequests(), last.getErrorRate() * 100, last.getAvailability() * 100,
+                    last.getLatencyP95Ms());
+        }
+    }
+
+    private void printAlerts(PrintWriter out) {
+        out.printf("alerts              %d transitions on toolformer.alerts%n", alerts.size());
+        for (AlertEvent a : alerts) {
+            out.printf("  %-8s %-16s %s value %.4f threshold %.4f%n", a.getState(), a.getRule(),
+                    new TreeMap<>(a.getLabels()), a.getValue(), a.getThreshold());
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double q) {
+        int index = (int) Math.ceil(q * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
+    }
+}

@@ -1,0 +1,24 @@
+package dev.toolformer.app;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that talks to a Kafka cluster. */
+final class KafkaOptions {
+    static final String LOCAL = "127.0.0.1:9092";
+
+    @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
+            description = "Kafka cluster to use (default: ${DEFAULT-VALUE}).", defaultValue = LOCAL)
+    String bootstrapServers;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
+    KafkaSettings settings() {
+        return new KafkaSettings(bootstrapServers, properties);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.toolformer.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+
+import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertProcessorService;
+import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.analytics.AnalyticsConfig;
+import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.TopicProvisioner;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.Pricing;
+import dev.toolformer.executor.ToolExecutor;
+import dev.toolformer.executor.ToolRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The all-in-one: an embedded broker (unless a cluster is given), the topics, one executor, the
+ * analytics topology and the alert processor in one JVM, with the HTTP surface. Closing stops them
+ * in reverse order of start.
+ */
+final class Pipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+    /** What to start. {@code bootstrapServers} null means: start the embedded broker. */
+    record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
+                   int partitions, short replicationFactor, Duration drainTimeout) {
+    }
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private KafkaSettings kafka;
+    private ToolExecutor executor;
+    private AnalyticsService analytics;
+    private AlertProcessorService alerts;
+    private AdminHttpServer http;
+
+    static Pipeline start(Options options) {
+        Pipeline pipeline = new Pipeline();
+        try {
+            pipeline.startAll(options);
+            return pipeline;
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Options options) {
+        new JvmMemoryMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        if (options.cluster() == null) {
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.dataDir().resolve("kafka"), options.brokerPort());
+            started.push(broker);
+            kafka = KafkaSettings.of(broker.bootstrapServers());
+        } else {
+            kafka = options.cluster();
+        }
+        try (Admin admin = Admin.create(kafka.admin())) {
+            TopicProvisioner.ensureTopics(admin, Topics.ALL, options.partitions(), options.replicationFactor());
+        }
+        executor = new ToolExecutor(ExecutorConfig.defaults("executor-" + UUID.randomUUID().toString().substring(0, 8)),
+                kafka, ToolRegistry.discover(), Pricing.defaults(), metrics);
+        executor.start();
+        started.push(() -> executor.close(options.drainTimeout()));
+
+        Path streams = options.dataDir().resolve("streams");
+        analytics = new AnalyticsService(AnalyticsConfig.defaults(streams.resolve("analytics")), kafka);
+        analytics.start();
+        started.push(() -> analytics.close(Duration.ofSeconds(30)));
+
+        alerts = new AlertProcessorService(kafka, AlertConfig.of(AlertRules.defaults(), streams.resolve("alerts")));
+        alerts.start();
+        started.push(() -> alerts.close(Duration.ofSeconds(30)));
+
+        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady);
+        started.push(http);
+        log.info("Pipeline up: Kafka at {}, HTTP on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
+                kafka.bootstrapServers(), options.httpHost(), http.port());
+    }
+
+    KafkaSettings kafka() {
+        return kafka;
+    }
+
+    boolean isReady() {
+        return executor != null && executor.isReady() && analytics.isRunning() && alerts.isRunning();
+    }
+
+    /** Waits until every service is ready; false if that takes longer than {@code timeout}. */
+    boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isReady()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    List<String> notReady() {
+        List<String> out = new java.util.ArrayList<>();
+        if (executor == null || !executor.isReady()) {
+            out.add("executor");
+        }
+        if (analytics == null || !analytics.isRunning()) {
+            out.add("analytics");
+        }
+        if (alerts == null || !alerts.isRunning()) {
+            out.add("alert-processor");
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable next = started.pop();
+            try {
+                next.close();
+            } catch (Exception e) {
+                log.warn("Stopping {} failed: {}", next, e.toString());
+            }
+        }
+        metrics.close();
+    }
+}

@@ -1,0 +1,147 @@
+package dev.toolformer.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+
+import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertProcessorService;
+import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.analytics.AnalyticsConfig;
+import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.Pricing;
+import dev.toolformer.executor.ToolExecutor;
+import dev.toolformer.executor.ToolRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** One standalone service against a Kafka cluster: scale out by running more of them. */
+final class ServiceCommands {
+    private ServiceCommands() {
+    }
+
+    /** Options every standalone service has. */
+    static final class ServiceOptions {
+        @Mixin
+        KafkaOptions kafka;
+
+        @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+                description = "Address of the admin HTTP surface (default: ${DEFAULT-VALUE}).")
+        String httpHost;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+                description = "Local state (Kafka Streams stores) (default: ./${DEFAULT-VALUE}).")
+        Path dataDir;
+    }
+
+    /** Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. */
+    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
+                           AutoCloseable service, BooleanSupplier ready) throws Exception {
+        try (UntilStopped signal = new UntilStopped();
+             AutoCloseable running = service;
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, ready)) {
+            System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
+                    name, options.kafka.bootstrapServers, options.httpHost, http.port());
+            signal.await();
+            System.err.printf("toolformer %s: shutting down%n", name);
+        } finally {
+            metrics.close();
+        }
+        return 0;
+    }
+
+    private static PrometheusMeterRegistry metrics() {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        return metrics;
+    }
+
+    @Command(name = "executor", mixinStandardHelpOptions = true,
+            description = "Run one executor instance (joins the executor consumer group).")
+    static final class Executor implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8081",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--executor-id", paramLabel = "ID", description = "Unique id (default: executor-<random>).")
+        String executorId;
+
+        @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "10000",
+                description = "Most requests running at once (default: ${DEFAULT-VALUE}).")
+        int maxInFlight;
+
+        @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
+        Path pricing;
+
+        @Override
+        public Integer call() throws Exception {
+            String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
+            ExecutorConfig config = ExecutorConfig.defaults(id).withMaxInFlight(maxInFlight);
+            PrometheusMeterRegistry metrics = metrics();
+            KafkaSettings kafka = options.kafka.settings();
+            ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
+                    pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
+            executor.start();
+            return run("executor", options, httpPort, metrics, executor, executor::isReady);
+        }
+    }
+
+    @Command(name = "analytics", mixinStandardHelpOptions = true,
+            description = "Run one analytics (Kafka Streams) instance.")
+    static final class Analytics implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8082",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
+                description = "How late a result may arrive and still count in its window (default: ${DEFAULT-VALUE}).")
+        Duration grace;
+
+        @Override
+        public Integer call() throws Exception {
+            AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace);
+            AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
+            service.start();
+            return run("analytics", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
+                    service::isRunning);
+        }
+    }
+
+    @Command(name = "alert-processor", mixinStandardHelpOptions = true,
+            description = "Run one alert-processor instance.")
+    static final class AlertProcessor implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8083",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--rules", paramLabel = "FILE", description = "Alert rules (default: the bundled rules).")
+        Path rules;
+
+        @Override
+        public Integer call() throws Exception {
+            AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
+            AlertProcessorService service = new AlertProcessorService(options.kafka.settings(),
+                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")));
+            service.start();
+            return run("alert-processor", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
+                    service::isRunning);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.toolformer.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertProcessorService;
+import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.analytics.AnalyticsConfig;
+import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.testing.EmbeddedKafkaExtension;
+import dev.toolformer.common.testing.KafkaTestCluster;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.Pricing;
+import dev.toolformer.executor.ToolExecutor;
+import dev.toolformer.executor.ToolRegistry;
+import dev.toolformer.producer.ToolformerClient;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.SloWindow;
+import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A request travels the whole pipeline on a real broker: request → result → SLO window → alert. */
+@Tag("integration")
+@ExtendWith(EmbeddedKafkaExtension.class)
+class EndToEndIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    @Timeout(180)
+    void shouldTurnRequestsIntoResultsSloWindowAndFiringAlert(KafkaTestCluster cluster, @TempDir Path state)
+            throws Exception {
+        KafkaSettings kafka = cluster.settings();
+        AlertRules rules = AlertRules.parse("""
+                rules:
+                  - name: TestHighErrorRate
+                    source: toolformer.slo
+                    expr: {field: error_rate, op: ">", threshold: 0.01}
+                    for: 0s
+                    severity: critical
+                    match: {tool: "*", provider: "*"}
+                    annotations: {summary: "error rate {{value}} above {{threshold}}"}
+                """, "test");
+        Watcher watcher = new Watcher(kafka);
+        ExecutorConfig executorConfig = new ExecutorConfig(cluster.uniqueName("executor"),
+                cluster.uniqueName("executor-group"), 100, 1, Duration.ofMinutes(1), Duration.ofMillis(10),
+                Duration.ofSeconds(1));
+        try (watcher;
+             ToolExecutor executor = new ToolExecutor(executorConfig, kafka, ToolRegistry.discover(),
+                     Pricing.defaults(), new SimpleMeterRegistry());
+             AnalyticsService analytics = new AnalyticsService(AnalyticsConfig.defaults(state.resolve("analytics"))
+                     .withApplicationId(cluster.uniqueName("analytics")), kafka);
+             AlertProcessorService alerts = new AlertProcessorService(kafka, new AlertConfig(
+                     cluster.uniqueName("alerts"), rules, state.resolve("alerts")));
+             ToolformerClient client = new ToolformerClient(kafka)) {
+            executor.start();
+            analytics.start();
+            alerts.start();
+            awaitAwayFromMinuteBoundary();
+
+            var echo = client.submit(client.newRequest("echo", "{\"x\":1}", Duration.ofSeconds(10))
+                    .setProvider("local").build(), Duration.ofSeconds(90));
+            var failing = client.submit(client.newRequest("simulated", "{\"fail_probability\":1}",
+                    Duration.ofSeconds(10)).setProvider("local").build(), Duration.ofSeconds(90));
+
+            ToolResult ok = echo.get();
+            assertThat(ok.getStatus()).isEqualTo(ToolStatus.SUCCESS);
+            assertThat(JSON.readTree(ok.getOutputJson())).isEqualTo(JSON.readTree("{\"x\":1}"));
+            assertThat(ok.getAttempts()).isEqualTo(1);
+            ToolResult failed = failing.get();
+            assertThat(failed.getStatus()).isEqualTo(ToolStatus.ERROR);
+            assertThat(failed.getError().getMessage()).isEqualTo("simulated failure of simulated");
+
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(watcher.globalWindows())
+                    .anySatisfy(w -> {
+                        assertThat(w.getRequests()).isEqualTo(2);
+                        assertThat(w.getSuccess()).isEqualTo(1);
+                        assertThat(w.getErrors()).isEqualTo(1);
+                        assertThat(w.getErrorRate()).isEqualTo(0.5);
+                        assertThat(w.getAvailability()).isEqualTo(0.5);
+                    }));
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(watcher.alerts())
+                    .anySatisfy(a -> {
+                        assertThat(a.getRule()).isEqualTo("TestHighErrorRate");
+                        assertThat(a.getState()).isEqualTo(AlertState.FIRING);
+                        assertThat(a.getValue()).isEqualTo(0.5);
+                        assertThat(a.getThreshold()).isEqualTo(0.01);
+                        assertThat(a.getLabels()).containsEntry("tool", "*").containsEntry("provider", "*");
+                    }));
+        }
+    }
+
+    /** Both results must land in one minute window for the counts to be exact. */
+    private static void awaitAwayFromMinuteBoundary() throws InterruptedException {
+        while (Instant.now().getEpochSecond() % 60 > 45) {
+            Thread.sleep(500);
+        }
+    }
+
+    /** Reads the SLO and alert topics from their ends at creation. */
+    private static final class Watcher implements AutoCloseable {
+        private final List<SloWindow> windows = new CopyOnWriteArrayList<>();
+        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final Thread thread;
+        private volatile boolean closed;
+
+        Watcher(KafkaSettings kafka) {
+            consumer = new KafkaConsumer<>(kafka.consumer(null, "end-to-end-watcher"));
+            List<TopicPartition> partitions = new java.util.ArrayList<>();
+            for (String topic : List.of(Topics.SLO.name(), Topics.ALERTS.name())) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            thread = Thread.ofPlatform().daemon().start(this::poll);
+        }
+
+        private void poll() {
+            while (!closed) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (r.topic().equals(Topics.SLO.name())) {
+                        windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
+                    } else {
+                        alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
+                    }
+                }
+            }
+            consumer.close();
+        }
+
+        List<SloWindow> globalWindows() {
+            return windows.stream().filter(w -> w.getTool().equals("*") && w.getProvider().equals("*")).toList();
+        }
+
+        List<AlertEvent> alerts() {
+            return List.copyOf(alerts);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            thread.join(Duration.ofSeconds(5));
+        }
+    }
+
+}
