@@ -17,9 +17,9 @@ public final class AlertProcessorService implements AutoCloseable {
     private final AlertConfig config;
     private KafkaStreams streams;
 
-    public AlertProcessorService(KafkaSettings kafka, AlertConfig config) {
-        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
+    public AlertProcessorService(AlertConfig config, KafkaSettings kafka) {
         this.config = Objects.requireNonNull(config, "config == null");
+        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
     }
 
     /** Starts processing; the topics must exist. */

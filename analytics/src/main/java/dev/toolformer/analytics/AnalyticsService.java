@@ -6,13 +6,11 @@ import java.util.Properties;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * The analytics service: one Kafka Streams client running {@link AnalyticsTopology}, exactly-once.
- * Every serde is given in the topology, so no default serde is configured. An undecodable result is
- * logged and skipped (Streams counts it in its {@code dropped-records} metric); a dying stream thread
+ * Every serde is given in the topology, so no default serde is configured. An undecodable result goes to
+ * the dead-letter topic (see {@code DeadLetterExceptionHandler}); a dying stream thread
  * is replaced, within limits ({@link ThreadReplacementPolicy}).
  */
 public final class AnalyticsService implements AutoCloseable {
@@ -27,12 +25,9 @@ public final class AnalyticsService implements AutoCloseable {
         streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
     }
 
-    /** The shared Streams settings (exactly-once v2) plus ours; an operator's override of ours wins. */
+    /** The shared Streams settings: exactly-once v2, undecodable records to the dead-letter topic. */
     static Properties streamsProperties(AnalyticsConfig config, KafkaSettings kafka) {
-        Properties props = kafka.streams(config.applicationId(), config.stateDir());
-        props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                LogAndContinueExceptionHandler.class.getName());
-        return props;
+        return kafka.streams(config.applicationId(), config.stateDir());
     }
 
     public void start() {

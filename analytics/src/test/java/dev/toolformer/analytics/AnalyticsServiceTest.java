@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +19,7 @@ class AnalyticsServiceTest {
     Path stateDir;
 
     @Test
-    void shouldRunExactlyOnceAndSkipUndecodableResults() {
+    void shouldRunExactlyOnceAndDeadLetterUndecodableResults() {
         Properties props = AnalyticsService.streamsProperties(AnalyticsConfig.defaults(stateDir),
                 KafkaSettings.of("localhost:9092"));
 
@@ -27,7 +27,7 @@ class AnalyticsServiceTest {
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "toolformer-analytics")
                 .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
                 .containsEntry(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                        LogAndContinueExceptionHandler.class.getName());
+                        DeadLetterExceptionHandler.class.getName());
     }
 
     @Test

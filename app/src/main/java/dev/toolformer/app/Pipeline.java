@@ -83,7 +83,7 @@ final class Pipeline implements AutoCloseable {
         analytics.start();
         started.push(() -> analytics.close(Duration.ofSeconds(30)));
 
-        alerts = new AlertProcessorService(kafka, AlertConfig.of(AlertRules.defaults(), streams.resolve("alerts")));
+        alerts = new AlertProcessorService(AlertConfig.of(AlertRules.defaults(), streams.resolve("alerts")), kafka);
         alerts.start();
         started.push(() -> alerts.close(Duration.ofSeconds(30)));
 

@@ -137,8 +137,8 @@ final class ServiceCommands {
         @Override
         public Integer call() throws Exception {
             AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
-            AlertProcessorService service = new AlertProcessorService(options.kafka.settings(),
-                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")));
+            AlertProcessorService service = new AlertProcessorService(
+                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")), options.kafka.settings());
             service.start();
             return run("alert-processor", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
                     service::isRunning);

@@ -70,8 +70,8 @@ class EndToEndIT {
                      Pricing.defaults(), new SimpleMeterRegistry());
              AnalyticsService analytics = new AnalyticsService(AnalyticsConfig.defaults(state.resolve("analytics"))
                      .withApplicationId(cluster.uniqueName("analytics")), kafka);
-             AlertProcessorService alerts = new AlertProcessorService(kafka, new AlertConfig(
-                     cluster.uniqueName("alerts"), rules, state.resolve("alerts")));
+             AlertProcessorService alerts = new AlertProcessorService(new AlertConfig(
+                     cluster.uniqueName("alerts"), rules, state.resolve("alerts")), kafka);
              ToolformerClient client = new ToolformerClient(kafka)) {
             executor.start();
             analytics.start();

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.toolformer.common.deadletter.DeadLetters;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
@@ -199,7 +200,10 @@ public final class ToolExecutor implements AutoCloseable {
                     RESULTS.encode(result), record.headers());
         } catch (DecodeException e) {
             log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-            DeadLetter letter = DeadLetters.of(record, e, "executor:" + config.executorId(), clock.instant());
+            DeadLetter letter = DeadLetters.of(record.topic(), record.partition(), record.offset(),
+                    record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    record.value(), record.headers(), DeadLetters.reasonOf(e), e.getMessage(), 0,
+                    "executor:" + config.executorId(), clock.instant());
             outcome = new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter));
             deadLettered.increment();
         } catch (RuntimeException e) {

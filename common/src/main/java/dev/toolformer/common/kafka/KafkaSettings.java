@@ -15,6 +15,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
+import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
+
 /**
  * How every service talks to Kafka: the bootstrap servers plus client overrides (security settings
  * for a production cluster, for instance), and the defaults the pipeline relies on.
@@ -83,6 +85,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        // Undecodable input goes to toolformer.dlq with its reason; the stream goes on.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         p.putAll(overrides);
         return p;
     }

@@ -1,0 +1,46 @@
+package dev.toolformer.common.deadletter;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.DeadLetter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams' handler for records that cannot be deserialized: the record goes to
+ * {@code toolformer.dlq} as a {@link DeadLetter} (written by Streams' own producer, so within the
+ * same transaction under exactly-once) and processing resumes with the next record.
+ */
+public final class DeadLetterExceptionHandler implements DeserializationExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
+    private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
+
+    private String service = "streams";
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Object applicationId = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
+        if (applicationId != null) {
+            service = applicationId.toString();
+        }
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {
+        DeadLetter letter = DeadLetters.of(record.topic(), record.partition(), record.offset(), record.key(),
+                record.value(), record.headers(), DeadLetters.reasonOf(error), error.getMessage(), 0, service,
+                Instant.now());
+        log.warn("Dead-lettering {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(),
+                letter.getReason(), error.getMessage());
+        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter))));
+    }
+}
