@@ -30,8 +30,9 @@ final class UpCommand implements java.util.concurrent.Callable<Integer> {
         if (load != null && !(load > 0)) {
             throw new IllegalArgumentException("--load must be > 0 requests/s, was " + load);
         }
+        Pipeline.Options options = pipeline.toOptions(dataDir);
         try (UntilStopped signal = new UntilStopped();
-             Pipeline running = Pipeline.start(pipeline.toOptions(dataDir))) {
+             Pipeline running = Pipeline.start(options)) {
             System.err.println("toolformer: pipeline up on Kafka " + running.kafka().bootstrapServers()
                     + "; HTTP on http://" + pipeline.httpHost + ":" + pipeline.httpPort + "/health/ready; Ctrl-C stops");
             Thread generator = load == null ? null
