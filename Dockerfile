@@ -1,0 +1,27 @@
+# One image for every Toolformer service: `toolformer up|executor|analytics|alert-processor ...`.
+# Build stage: the Maven wrapper on a JDK 21; run stage: a JRE 21.
+FROM eclipse-temurin:21-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+COPY bin bin
+COPY schemas schemas
+COPY common common
+COPY producer producer
+COPY executor executor
+COPY analytics analytics
+COPY alert-processor alert-processor
+COPY app app
+COPY config config
+RUN ./mvnw -B -q -DskipTests package -pl app -am
+
+FROM eclipse-temurin:21-jre
+RUN useradd --system --home /var/lib/toolformer toolformer && mkdir -p /var/lib/toolformer && chown toolformer /var/lib/toolformer
+WORKDIR /opt/toolformer
+COPY --from=build /src/app/target/toolformer.jar ./
+COPY --from=build /src/app/target/lib ./lib
+COPY config ./config
+USER toolformer
+WORKDIR /var/lib/toolformer
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/toolformer/toolformer.jar"]
+CMD ["--help"]
