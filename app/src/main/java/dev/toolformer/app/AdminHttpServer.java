@@ -3,7 +3,10 @@ package dev.toolformer.app;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
+import java.util.function.Consumer;
+
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -18,6 +21,12 @@ final class AdminHttpServer implements AutoCloseable {
     }
 
     static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, BooleanSupplier ready) {
+        return start(host, port, metrics, ready, config -> { });
+    }
+
+    /** As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier)}, plus the routes {@code more} adds. */
+    static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, BooleanSupplier ready,
+                                 Consumer<JavalinConfig> more) {
         Objects.requireNonNull(metrics, "metrics == null");
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -30,6 +39,7 @@ final class AdminHttpServer implements AutoCloseable {
             });
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
+            more.accept(config);
         });
         try {
             app.start();

@@ -12,6 +12,8 @@ import dev.toolformer.alerts.AlertProcessorService;
 import dev.toolformer.alerts.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.app.dashboard.DashboardFeed;
+import dev.toolformer.app.dashboard.DashboardRoutes;
 import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
@@ -36,9 +38,19 @@ import org.slf4j.LoggerFactory;
 final class Pipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
-    /** What to start. {@code bootstrapServers} null means: start the embedded broker. */
+    /**
+     * What to start.
+     *
+     * @param cluster    the cluster to use; null starts the embedded broker
+     * @param alertRules the alert rules; null means the shipped defaults
+     */
     record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
-                   int partitions, short replicationFactor, Duration drainTimeout) {
+                   int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules) {
+
+        Options withAlertRules(AlertRules rules) {
+            return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
+                    drainTimeout, rules);
+        }
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -83,14 +95,24 @@ final class Pipeline implements AutoCloseable {
         analytics.start();
         started.push(() -> analytics.close(Duration.ofSeconds(30)));
 
-        alerts = new AlertProcessorService(AlertConfig.of(AlertRules.defaults(), streams.resolve("alerts")), kafka);
+        alerts = new AlertProcessorService(AlertConfig.of(
+                options.alertRules() == null ? AlertRules.defaults() : options.alertRules(), streams.resolve("alerts")), kafka);
         alerts.start();
         started.push(() -> alerts.close(Duration.ofSeconds(30)));
 
-        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady);
+        DashboardFeed feed = new DashboardFeed(kafka);
+        started.push(feed);
+        DashboardRoutes dashboard = new DashboardRoutes(feed);
+        started.push(dashboard);
+        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady, dashboard::register);
         started.push(http);
-        log.info("Pipeline up: Kafka at {}, HTTP on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
+        log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
                 kafka.bootstrapServers(), options.httpHost(), http.port());
+    }
+
+    /** The port the HTTP surface listens on (resolved when 0 was asked for). */
+    int httpPort() {
+        return http.port();
     }
 
     KafkaSettings kafka() {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.toolformer.alerts.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import picocli.CommandLine.Option;
 
@@ -38,6 +39,10 @@ final class PipelineOptions {
             description = "Replication factor of topics created on start (default: ${DEFAULT-VALUE}).")
     short replicationFactor;
 
+    @Option(names = "--alert-rules", paramLabel = "FILE",
+            description = "Alert rules to evaluate (default: the shipped config/alerts rules).")
+    Path alertRules;
+
     Pipeline.Options toOptions(Path dataDir) {
         requirePort("--broker-port", brokerPort);
         requirePort("--http-port", httpPort);
@@ -49,7 +54,7 @@ final class PipelineOptions {
         }
         KafkaSettings cluster = bootstrapServers == null ? null : new KafkaSettings(bootstrapServers, kafkaProperties);
         return new Pipeline.Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), alertRules == null ? null : AlertRules.load(alertRules));
     }
 
     private static void requirePort(String option, int port) {

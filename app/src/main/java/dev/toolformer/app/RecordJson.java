@@ -17,13 +17,13 @@ import org.apache.avro.generic.IndexedRecord;
  * Avro records as JSON objects for people and scripts: field names as in the schema, timestamps as
  * ISO-8601 strings, enums as their names, bytes as base64.
  */
-final class RecordJson {
+public final class RecordJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RecordJson() {
     }
 
-    static String toJson(IndexedRecord record) {
+    public static String toJson(IndexedRecord record) {
         try {
             return JSON.writeValueAsString(toMap(record));
         } catch (JsonProcessingException e) {
@@ -31,7 +31,7 @@ final class RecordJson {
         }
     }
 
-    static Map<String, Object> toMap(IndexedRecord record) {
+    public static Map<String, Object> toMap(IndexedRecord record) {
         Map<String, Object> map = new LinkedHashMap<>();
         for (Schema.Field field : record.getSchema().getFields()) {
             map.put(field.name(), plain(record.get(field.pos())));

@@ -2,6 +2,8 @@ package dev.toolformer.app;
 
 import java.io.PrintWriter;
 
+import dev.toolformer.app.logging.Logging;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -13,7 +15,7 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "toolformer", mixinStandardHelpOptions = true, versionProvider = ToolformerCli.Version.class,
         description = "Runs the tool calls of LLM agents over Kafka and keeps them within their SLOs.",
         subcommands = {UpCommand.class, DemoCommand.class, SubmitCommand.class, ResultsCommand.class,
-                TopicsCommand.class, ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
+                TopicsCommand.class, DashboardCommand.class, ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
                 ServiceCommands.AlertProcessor.class, CommandLine.HelpCommand.class})
 public final class ToolformerCli implements Runnable {
     /** Exit code for bad command-line input or configuration. */
@@ -21,6 +23,15 @@ public final class ToolformerCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "text|json",
+            defaultValue = "text", description = "Log lines as human-readable text or JSON (default: ${DEFAULT-VALUE}).")
+    Logging.Format logFormat;
+
+    @CommandLine.Option(names = "--log-level", scope = CommandLine.ScopeType.INHERIT, paramLabel = "LEVEL",
+            defaultValue = "${env:TOOLFORMER_LOG_LEVEL:-INFO}",
+            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: ${DEFAULT-VALUE}).")
+    String logLevel;
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -32,8 +43,29 @@ public final class ToolformerCli implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .registerConverter(java.time.Duration.class, new DurationConverter())
                 .setParameterExceptionHandler(new OneLineUsageError())
-                .setExecutionExceptionHandler(new OneLineFailure());
+                .setExecutionExceptionHandler(new OneLineFailure())
+                .setExecutionStrategy(ToolformerCli::configureLoggingThenRun);
         return cli.execute(args);
+    }
+
+    /** Applies --log-format / --log-level of the command being run before anything logs. */
+    private static int configureLoggingThenRun(ParseResult parsed) {
+        ParseResult last = parsed;
+        while (last.subcommand() != null) {
+            last = last.subcommand();
+        }
+        Logging.Format format = last.matchedOptionValue("--log-format", Logging.Format.TEXT);
+        String level = last.matchedOptionValue("--log-level", System.getenv().getOrDefault("TOOLFORMER_LOG_LEVEL", "INFO"));
+        if (!java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level.toUpperCase(java.util.Locale.ROOT))) {
+            throw new ParameterException(last.commandSpec().commandLine(),
+                    "Invalid value for option '--log-level': '" + level + "' (expected TRACE, DEBUG, INFO, WARN or ERROR)");
+        }
+        try {
+            Logging.configure(format, level, "toolformer-" + last.commandSpec().name());
+        } catch (RuntimeException e) {
+            throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), e.getMessage(), e);
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     @Override

@@ -1,0 +1,64 @@
+package dev.toolformer.common.security;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Removes secrets from text before it reaches a log, a result, a trace or the dead-letter topic:
+ * API keys in the shapes providers issue them, bearer and basic credentials, and the values of
+ * fields and headers whose names say they hold a secret. The names stay, so a reader still sees
+ * that a key was there.
+ */
+public final class Redactor {
+    /** What a secret is replaced with. */
+    public static final String MASK = "[REDACTED]";
+
+    private static final List<Pattern> WHOLE_TOKENS = List.of(
+            // OpenAI / Anthropic style keys, e.g. sk-..., sk-proj-..., sk-ant-...
+            Pattern.compile("\\bsk-[A-Za-z0-9_-]{16,}"),
+            // GitHub, Slack, Google, AWS access key ids
+            Pattern.compile("\\b(?:ghp|gho|ghu|ghs|github_pat)_[A-Za-z0-9_]{20,}"),
+            Pattern.compile("\\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+            Pattern.compile("\\bAIza[0-9A-Za-z_-]{35}"),
+            Pattern.compile("\\bAKIA[0-9A-Z]{16}\\b"));
+    /** A credential after an auth scheme: {@code Bearer abc}, {@code Basic dXNl...}. */
+    private static final Pattern AUTH_SCHEME = Pattern.compile("(?i)\\b(Bearer|Basic|Token)\\s+[A-Za-z0-9._~+/=-]{8,}");
+    /** {@code "api_key": "..."}, {@code x-api-key=...}, {@code password: ...}: keep the name, mask the value. */
+    private static final Pattern NAMED_SECRET = Pattern.compile(
+            "(?i)([\"']?(?:[a-z0-9_-]*(?:api[_-]?key|secret|token|password|passwd|authorization|credential)s?)[\"']?"
+                    + "\\s*[:=]\\s*)(\\[REDACTED]|(?i:Bearer|Basic|Token)\\s+\\S+|\"[^\"]*\"|'[^']*'|[^\\s,;&}\\]]+)");
+
+    private Redactor() {
+    }
+
+    /** {@code text} with every secret replaced by {@link #MASK}; null stays null. */
+    public static String redact(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String out = text;
+        for (Pattern token : WHOLE_TOKENS) {
+            out = token.matcher(out).replaceAll(MASK);
+        }
+        out = AUTH_SCHEME.matcher(out).replaceAll("$1 " + Matcher.quoteReplacement(MASK));
+        Matcher named = NAMED_SECRET.matcher(out);
+        StringBuilder sb = new StringBuilder();
+        while (named.find()) {
+            String value = named.group(2);
+            String masked = value.startsWith("\"") ? "\"" + MASK + "\"" : value.startsWith("'") ? "'" + MASK + "'" : MASK;
+            named.appendReplacement(sb, Matcher.quoteReplacement(named.group(1) + masked));
+        }
+        named.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** True when {@code name} (a header, an argument, a config key) names a secret. */
+    public static boolean isSecretName(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.contains("key") && (n.contains("api") || n.contains("secret") || n.contains("access"))
+                || n.contains("secret") || n.contains("token") || n.contains("password") || n.contains("passwd")
+                || n.equals("authorization") || n.equals("proxy-authorization") || n.contains("credential")
+                || n.equals("cookie") || n.equals("set-cookie");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.toolformer.common.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RedactorTest {
+
+    @Test
+    void shouldMaskProviderApiKeysWhereverTheyAppear() {
+        assertThat(Redactor.redact("calling with sk-proj-abcdefghijklmnopqrstuvwx failed"))
+                .isEqualTo("calling with [REDACTED] failed");
+        assertThat(Redactor.redact("key sk-ant-api03-AAAAAAAAAAAAAAAAAAAA")).isEqualTo("key [REDACTED]");
+        assertThat(Redactor.redact("aws AKIAIOSFODNN7EXAMPLE here")).isEqualTo("aws [REDACTED] here");
+        assertThat(Redactor.redact("slack xoxb-123456789012-abcdef")).isEqualTo("slack [REDACTED]");
+    }
+
+    @Test
+    void shouldMaskCredentialsAfterAnAuthScheme() {
+        assertThat(Redactor.redact("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig"))
+                .isEqualTo("Authorization: [REDACTED]");
+        assertThat(Redactor.redact("got header Bearer abcdefgh12345678 back")).isEqualTo("got header Bearer [REDACTED] back");
+    }
+
+    @Test
+    void shouldMaskValuesOfSecretNamedFieldsAndKeepTheirNames() {
+        assertThat(Redactor.redact("{\"api_key\": \"abc123\", \"x\": 1}")).isEqualTo("{\"api_key\": \"[REDACTED]\", \"x\": 1}");
+        assertThat(Redactor.redact("url?token=abc&page=2")).isEqualTo("url?token=[REDACTED]&page=2");
+        assertThat(Redactor.redact("password: hunter2")).isEqualTo("password: [REDACTED]");
+        assertThat(Redactor.redact("X-Api-Key='k-1'")).isEqualTo("X-Api-Key='[REDACTED]'");
+        assertThat(Redactor.redact("api_key=sk-proj-abcdefghijklmnopqrstuvwx")).isEqualTo("api_key=[REDACTED]");
+    }
+
+    @Test
+    void shouldLeaveOrdinaryTextAlone() {
+        String text = "tool echo finished in 12 ms with {\"x\":1} for request 7f3c";
+        assertThat(Redactor.redact(text)).isEqualTo(text);
+        assertThat(Redactor.redact(null)).isNull();
+        assertThat(Redactor.redact("")).isEmpty();
+    }
+
+    @Test
+    void shouldRecogniseSecretNames() {
+        assertThat(Redactor.isSecretName("Authorization")).isTrue();
+        assertThat(Redactor.isSecretName("OPENAI_API_KEY")).isTrue();
+        assertThat(Redactor.isSecretName("x-api-key")).isTrue();
+        assertThat(Redactor.isSecretName("client_secret")).isTrue();
+        assertThat(Redactor.isSecretName("content-type")).isFalse();
+        assertThat(Redactor.isSecretName("monkey")).isFalse();
+    }
+}
