@@ -31,7 +31,8 @@ final class DashboardCommand implements Callable<Integer> {
         try (UntilStopped signal = new UntilStopped();
              DashboardFeed feed = new DashboardFeed(kafka.settings());
              DashboardRoutes routes = new DashboardRoutes(feed);
-             AdminHttpServer http = AdminHttpServer.start(httpHost, httpPort, metrics, feed::caughtUp, routes::register)) {
+             AdminHttpServer http = AdminHttpServer.start(httpHost, httpPort, metrics, feed::caughtUp, routes::register);
+             DashboardRoutes streams = routes) { // event streams end before the HTTP server stops
             System.err.printf("toolformer dashboard: http://%s:%d/ for %s%n", httpHost, http.port(), kafka.bootstrapServers);
             signal.await();
         } finally {

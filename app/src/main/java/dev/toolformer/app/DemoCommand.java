@@ -90,7 +90,8 @@ final class DemoCommand implements Callable<Integer> {
                     summary.add(result);
                 }
             });
-            out.printf("toolformer demo: sending %.0f requests/s for %s ...%n", rate, human(duration));
+            out.printf("toolformer demo: sending %.0f requests/s for %s; dashboard on http://%s:%d/%n", rate,
+                    human(duration), pipeline.httpHost, running.httpPort());
             out.flush();
             Instant start = Instant.now();
             LoadGenerator generator = new LoadGenerator(client, profile);
@@ -102,6 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             summary.finished(Duration.between(start, Instant.now()), outstanding.size());
             Thread.sleep(1500); // let the last SLO windows and alert transitions arrive
+            summary.executor(running.executorStats());
             summary.alerts(aggregates.alerts());
             summary.sloWindows(aggregates.sloWindows());
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
@@ -35,6 +36,7 @@ final class DemoSummary {
     private Duration elapsed = Duration.ZERO;
     private List<AlertEvent> alerts = List.of();
     private List<SloWindow> sloWindows = List.of();
+    private ExecutorStats executor;
 
     DemoSummary(double rate, Duration duration) {
         this.rate = rate;
@@ -72,6 +74,10 @@ final class DemoSummary {
         this.sloWindows = windows;
     }
 
+    synchronized void executor(ExecutorStats stats) {
+        this.executor = stats;
+    }
+
     synchronized long missing() {
         return missing;
     }
@@ -89,6 +95,12 @@ final class DemoSummary {
         }
         out.println("results by status  " + statuses);
         printLatency(out);
+        if (executor != null) {
+            out.printf("executor            peak in flight %,d (max %,d), completed %,d, retries %,d, dead letters %,d,"
+                    + " rejected %,d, cancelled %,d%n", executor.peakInFlight(), executor.maxInFlight(),
+                    executor.completed(), executor.retries(), executor.deadLetters(), executor.rejected(),
+                    executor.cancelled());
+        }
         printCost(out);
         printSlo(out);
         printAlerts(out);

@@ -19,6 +19,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
@@ -103,9 +104,9 @@ final class Pipeline implements AutoCloseable {
         DashboardFeed feed = new DashboardFeed(kafka);
         started.push(feed);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
-        started.push(dashboard);
         http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady, dashboard::register);
         started.push(http);
+        started.push(dashboard); // its event streams end before the HTTP server stops
         log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
                 kafka.bootstrapServers(), options.httpHost(), http.port());
     }
@@ -113,6 +114,11 @@ final class Pipeline implements AutoCloseable {
     /** The port the HTTP surface listens on (resolved when 0 was asked for). */
     int httpPort() {
         return http.port();
+    }
+
+    /** Counters of the all-in-one's executor. */
+    ExecutorStats executorStats() {
+        return executor.stats();
     }
 
     KafkaSettings kafka() {

@@ -1,8 +1,10 @@
 package dev.toolformer.executor;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -18,31 +20,65 @@ import dev.toolformer.schema.ToolError;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * Turns one request into its one final result: validates it (REJECTED when it cannot run), runs
- * the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool interrupted),
- * retries retriable failures with exponential backoff and jitter, and prices the token usage.
- * The deadline is {@code timeout_ms} after execution starts and covers every attempt.
+ * Turns one request into its one final result: validates it (REJECTED when it cannot run), waits
+ * for its provider's rate limit, asks its tool+provider breaker (REJECTED "CircuitOpen" when open),
+ * runs the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool
+ * interrupted), retries retriable failures with exponential backoff and jitter, and prices the
+ * token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
+ * rate-limit waits and backoffs included.
  */
 final class RequestRunner {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /**
+     * The result, and whether it gave up on a retriable failure (its record then also goes to the
+     * dead-letter topic as RETRIES_EXHAUSTED).
+     */
+    record Run(ToolResult result, boolean retriesExhausted) {
+    }
+
+    /** Why a request cannot run: the error type of its REJECTED result, and a message naming the problem. */
+    record Rejection(String type, String message) {
+    }
+
+    private sealed interface Outcome {
+        record Success(ToolOutput output) implements Outcome {
+        }
+
+        record Failure(ToolStatus status, ToolError error) implements Outcome {
+        }
+
+        /** The attempt did not run: cancelled, rate limit past the deadline, or breaker open. */
+        record Refused(ToolStatus status, ToolError error) implements Outcome {
+        }
+    }
 
     private final ToolRegistry tools;
     private final Pricing pricing;
     private final ExecutorConfig config;
     private final ExecutorService attempts;
     private final Clock clock;
+    private final Resilience resilience;
+    private final ExecutorMetrics metrics;
 
-    RequestRunner(ToolRegistry tools, Pricing pricing, ExecutorConfig config, ExecutorService attempts, Clock clock) {
+    RequestRunner(ToolRegistry tools, Pricing pricing, ExecutorConfig config, ExecutorService attempts, Clock clock,
+                  Resilience resilience, ExecutorMetrics metrics) {
         this.tools = tools;
         this.pricing = pricing;
         this.config = config;
         this.attempts = attempts;
         this.clock = clock;
+        this.resilience = resilience;
+        this.metrics = metrics;
     }
 
-    ToolResult run(ToolRequest request) {
+    /** Runs {@code request} on the calling thread; {@code execution} may cancel it meanwhile. */
+    Run run(ToolRequest request, Execution execution) {
+        execution.runOn(Thread.currentThread());
         Instant started = clock.instant();
         ToolResult.Builder result = ToolResult.newBuilder()
                 .setRequestId(request.getRequestId())
@@ -55,69 +91,121 @@ final class RequestRunner {
                 .setStartedAt(started)
                 .setExecutorId(config.executorId())
                 .setAttempts(0);
-        String invalid = validate(request);
-        if (invalid != null) {
-            return finish(result, ToolStatus.REJECTED, error("InvalidRequest", invalid, false));
+        Rejection rejection = validate(request);
+        if (rejection != null) {
+            return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
         }
         Tool tool = tools.find(request.getTool()).orElseThrow();
         ObjectNode arguments = (ObjectNode) parse(request.getArgumentsJson());
         Instant deadline = started.plusMillis(request.getTimeoutMs());
         int maxAttempts = request.getMaxAttempts() > 0 ? request.getMaxAttempts() : config.maxAttempts();
+        Outcome.Failure last = null;
         for (int attempt = 1; ; attempt++) {
-            result.setAttempts(attempt);
             ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
                     request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
-            Outcome outcome = attempt(tool, call);
+            Outcome outcome = guarded(tool, call, execution);
+            if (outcome instanceof Outcome.Refused(ToolStatus status, ToolError error)) {
+                // An open breaker stops the retries; the last real failure stands.
+                boolean breakerAfterFailure = last != null && status == ToolStatus.REJECTED;
+                return breakerAfterFailure ? done(result, last.status(), last.error()) : done(result, status, error);
+            }
+            result.setAttempts(attempt);
             if (outcome instanceof Outcome.Success(ToolOutput out)) {
                 result.setOutputJson(out.outputJson())
                         .setInputTokens(out.inputTokens())
                         .setOutputTokens(out.outputTokens())
                         .setCostUsd(pricing.costUsd(request.getProvider(), request.getModel(),
                                 out.inputTokens(), out.outputTokens()));
-                return finish(result, ToolStatus.SUCCESS, null);
+                return done(result, ToolStatus.SUCCESS, null);
             }
-            Outcome.Failure failure = (Outcome.Failure) outcome;
-            boolean retry = failure.status() == ToolStatus.ERROR && failure.error().getRetriable()
-                    && attempt < maxAttempts && sleepBeforeRetry(attempt, deadline);
-            if (!retry) {
-                return finish(result, failure.status(), failure.error());
+            last = (Outcome.Failure) outcome;
+            boolean retriable = last.status() == ToolStatus.ERROR && last.error().getRetriable();
+            if (!retriable) {
+                return done(result, last.status(), last.error());
             }
+            if (attempt >= maxAttempts || !sleepBeforeRetry(attempt, deadline)) {
+                return new Run(finish(result, last.status(), last.error()), true);
+            }
+            if (execution.isStopped()) {
+                return done(result, ToolStatus.CANCELLED, cancelled(execution));
+            }
+            metrics.retry(request.getTool(), request.getProvider());
         }
     }
 
+    /** One attempt behind the rate limit and the breaker. */
+    private Outcome guarded(Tool tool, ToolCall call, Execution execution) {
+        if (execution.isStopped()) {
+            return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
+        }
+        try {
+            if (!resilience.awaitPermit(call.provider(), call.deadline())) {
+                return new Outcome.Refused(ToolStatus.TIMEOUT, error("Timeout", "the rate limit of provider '"
+                        + call.provider() + "' would delay attempt " + call.attempt() + " past its deadline", true));
+            }
+        } catch (InterruptedException e) {
+            return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
+        }
+        CircuitBreaker breaker = resilience.breaker(call.tool(), call.provider());
+        if (!breaker.tryAcquirePermission()) {
+            return new Outcome.Refused(ToolStatus.REJECTED, error("CircuitOpen",
+                    "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
+                            + "' is " + breaker.getState().name().toLowerCase(java.util.Locale.ROOT), true));
+        }
+        long start = System.nanoTime();
+        metrics.toolStarted(call.tool());
+        Outcome outcome;
+        try {
+            outcome = attempt(tool, call, execution);
+        } finally {
+            metrics.toolFinished(call.tool());
+        }
+        long took = System.nanoTime() - start;
+        switch (outcome) {
+            case Outcome.Success s -> breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            case Outcome.Failure f when f.status() == ToolStatus.ERROR || f.status() == ToolStatus.TIMEOUT ->
+                    breaker.onError(took, TimeUnit.NANOSECONDS, new ToolFailure(f.error().getType()));
+            default -> breaker.releasePermission();
+        }
+        return outcome;
+    }
+
     /** Why the request cannot run at all, or null when it can. */
-    private String validate(ToolRequest request) {
+    Rejection validate(ToolRequest request) {
         if (request.getRequestId().isBlank()) {
-            return "request_id is empty";
+            return new Rejection("InvalidRequest", "request_id is empty");
         }
         if (tools.find(request.getTool()).isEmpty()) {
-            return "unknown tool '" + request.getTool() + "'; known tools: " + tools.names();
+            return new Rejection("UnknownTool", "unknown tool '" + request.getTool() + "'; known tools: " + tools.names());
         }
         if (request.getTimeoutMs() <= 0) {
-            return "timeout_ms must be > 0, was " + request.getTimeoutMs();
+            return new Rejection("InvalidTimeout", "timeout_ms must be > 0, was " + request.getTimeoutMs());
         }
         if (request.getTimeoutMs() > config.maxTimeout().toMillis()) {
-            return "timeout_ms must be <= " + config.maxTimeout().toMillis() + ", was " + request.getTimeoutMs();
+            return new Rejection("InvalidTimeout", "timeout_ms must be <= " + config.maxTimeout().toMillis()
+                    + ", was " + request.getTimeoutMs());
         }
-        JsonNode arguments = parse(request.getArgumentsJson());
-        if (arguments == null) {
-            return "arguments_json is not valid JSON";
+        String json = request.getArgumentsJson();
+        // A char is at most 3 UTF-8 bytes, so short strings need no encoding to be measured.
+        if ((long) json.length() * 3 > config.maxArgumentsBytes()) {
+            int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > config.maxArgumentsBytes()) {
+                return new Rejection("ArgumentsTooLarge", "arguments_json is " + bytes + " bytes, more than the "
+                        + config.maxArgumentsBytes() + " allowed");
+            }
+        }
+        JsonNode arguments = parse(json);
+        if (arguments == null || arguments.isMissingNode()) {
+            return new Rejection("InvalidJson", "arguments_json is not valid JSON");
         }
         if (!arguments.isObject()) {
-            return "arguments_json must be a JSON object, was " + arguments.getNodeType().name().toLowerCase();
+            return new Rejection("NotAnObject", "arguments_json must be a JSON object, was "
+                    + arguments.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         return null;
     }
 
-    private sealed interface Outcome {
-        record Success(ToolOutput output) implements Outcome {
-        }
-
-        record Failure(ToolStatus status, ToolError error) implements Outcome {
-        }
-    }
-
-    private Outcome attempt(Tool tool, ToolCall call) {
+    private Outcome attempt(Tool tool, ToolCall call, Execution execution) {
         long remainingNanos = Duration.between(clock.instant(), call.deadline()).toNanos();
         if (remainingNanos <= 0) {
             return timeout(call);
@@ -132,10 +220,9 @@ final class RequestRunner {
         } catch (TimeoutException e) {
             future.cancel(true);
             return timeout(call);
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | CancellationException e) {
             future.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Outcome.Failure(ToolStatus.CANCELLED, error("Cancelled", "executor shutting down", true));
+            return new Outcome.Failure(ToolStatus.CANCELLED, cancelled(execution));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             return switch (cause) {
@@ -149,12 +236,16 @@ final class RequestRunner {
         }
     }
 
-    private Outcome.Failure timeout(ToolCall call) {
+    private static Outcome.Failure timeout(ToolCall call) {
         return new Outcome.Failure(ToolStatus.TIMEOUT, error("Timeout",
-                "deadline passed after attempt " + call.attempt() + " (deadline " + call.deadline() + ")", true));
+                "deadline passed during attempt " + call.attempt() + " (deadline " + call.deadline() + ")", true));
     }
 
-    /** Sleeps the backoff before the next attempt; false when the deadline would pass first. */
+    private static ToolError cancelled(Execution execution) {
+        return error("Cancelled", execution.isStopped() ? execution.cancelReason() : "executor shutting down", false);
+    }
+
+    /** Sleeps the backoff before the next attempt; false when the deadline would pass first or the sleep was interrupted. */
     private boolean sleepBeforeRetry(int attempt, Instant deadline) {
         long base = config.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
         long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
@@ -165,16 +256,19 @@ final class RequestRunner {
             Thread.sleep(delay);
             return true;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            return true;
         }
+    }
+
+    private Run done(ToolResult.Builder result, ToolStatus status, ToolError error) {
+        return new Run(finish(result, status, error), false);
     }
 
     private ToolResult finish(ToolResult.Builder result, ToolStatus status, ToolError error) {
         return result.setStatus(status).setError(error).setFinishedAt(clock.instant()).build();
     }
 
-    private static ToolError error(String type, String message, boolean retriable) {
+    static ToolError error(String type, String message, boolean retriable) {
         return ToolError.newBuilder().setType(type).setMessage(message).setRetriable(retriable).build();
     }
 
@@ -187,6 +281,15 @@ final class RequestRunner {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {
             return null;
+        }
+    }
+
+    /** What the breaker records for a failed attempt: the error type, without the message (which may hold data). */
+    private static final class ToolFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ToolFailure(String type) {
+            super(type, null, false, false);
         }
     }
 }

@@ -136,11 +136,18 @@ public final class DashboardFeed implements AutoCloseable {
                 }
                 items.sort(Comparator.comparingLong(Item::timestamp));
             } else {
+                // Every transition in range, plus the latest of each alert whatever its age: an alert
+                // firing for longer than the range is still firing.
+                Map<String, Item> newestOutOfRange = new LinkedHashMap<>();
                 for (Item item : transitions.get(panel)) {
                     if (item.timestamp() >= since) {
                         items.add(item);
+                        newestOutOfRange.remove(item.key());
+                    } else if (panel == Panel.ALERTS) {
+                        newestOutOfRange.put(item.key(), item);
                     }
                 }
+                items.addAll(0, newestOutOfRange.values());
             }
             out.put(panel.field, items);
         }
@@ -173,6 +180,7 @@ public final class DashboardFeed implements AutoCloseable {
         Map<String, Object> value;
         try {
             value = RecordJson.toMap(panel.topic.valueSerde().deserializer().deserialize(record.topic(), record.value()));
+            value.remove("latency_sketch"); // for merging windows, not for people: keep the page light
         } catch (DecodeException e) {
             return; // the services dead-letter what they cannot read; the dashboard just skips it
         }

@@ -42,7 +42,12 @@ public final class DashboardRoutes implements AutoCloseable {
 
     /** Adds the page, the JSON history and the event stream to {@code config}. */
     public void register(JavalinConfig config) {
-        config.staticFiles.add("/dashboard", Location.CLASSPATH);
+        config.staticFiles.add(files -> {
+            files.directory = "/dashboard";
+            files.location = Location.CLASSPATH;
+            // A new version of the page must not run against an old dashboard.js from the cache.
+            files.headers = Map.of("Cache-Control", "no-cache");
+        });
         config.staticFiles.enableWebjars();
         config.routes.get("/api/dashboard", ctx -> {
             String range = ctx.queryParam("range") == null ? "1h" : ctx.queryParam("range");
@@ -77,10 +82,14 @@ public final class DashboardRoutes implements AutoCloseable {
             pending.clear();
         }
         for (SseClient client : clients) {
-            if (client.terminated()) {
-                clients.remove(client);
-            } else {
-                client.sendEvent("batch", batch);
+            try {
+                if (client.terminated()) {
+                    clients.remove(client);
+                } else {
+                    client.sendEvent("batch", batch);
+                }
+            } catch (RuntimeException e) {
+                clients.remove(client); // the browser went away between the check and the write
             }
         }
     }
@@ -92,6 +101,13 @@ public final class DashboardRoutes implements AutoCloseable {
     @Override
     public void close() {
         pusher.shutdownNow();
-        clients.forEach(SseClient::close);
+        for (SseClient client : clients) {
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                // already gone
+            }
+        }
+        clients.clear();
     }
 }

@@ -1,0 +1,98 @@
+package dev.toolformer.executor;
+
+import java.util.Objects;
+
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The handle of one request while it runs: how it is cancelled (a control command, a negative
+ * speculation outcome: it finishes CANCELLED) or abandoned (its partition left this instance or the
+ * executor stopped: it finishes without publishing, and the partition's next owner runs it again).
+ */
+final class Execution {
+    private static final int RUNNING = 0;
+    private static final int CANCELLED = 1;
+    private static final int ABANDONED = 2;
+    private static final int FINISHED = 3;
+
+    private final String requestId;
+    private final TopicPartition partition;
+    private int state = RUNNING;
+    private Thread thread;
+    private String cancelReason;
+
+    /** @param partition where the request was read from; null outside a consumer (tests) */
+    Execution(String requestId, TopicPartition partition) {
+        this.requestId = Objects.requireNonNull(requestId, "requestId == null");
+        this.partition = partition;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    TopicPartition partition() {
+        return partition;
+    }
+
+    /** Binds the thread that runs the request; interrupts it at once if it was already stopped. */
+    synchronized void runOn(Thread runner) {
+        thread = runner;
+        if (state == CANCELLED || state == ABANDONED) {
+            runner.interrupt();
+        }
+    }
+
+    /** Asks the request to finish CANCELLED; false when it already finished or was stopped. */
+    synchronized boolean cancel(String reason) {
+        if (state != RUNNING) {
+            return false;
+        }
+        state = CANCELLED;
+        cancelReason = reason;
+        interrupt();
+        return true;
+    }
+
+    /** Stops the request without a result; false when its result is already on its way. */
+    synchronized boolean abandon() {
+        if (state == FINISHED) {
+            return false;
+        }
+        state = ABANDONED;
+        interrupt();
+        return true;
+    }
+
+    /**
+     * Marks the request finished, after which nothing interrupts its thread any more (it clears
+     * its interrupt flag and publishes); false when it was abandoned and must not publish.
+     */
+    synchronized boolean finish() {
+        if (state == ABANDONED) {
+            return false;
+        }
+        state = FINISHED;
+        thread = null;
+        return true;
+    }
+
+    synchronized boolean isCancelled() {
+        return state == CANCELLED;
+    }
+
+    synchronized boolean isStopped() {
+        return state == CANCELLED || state == ABANDONED;
+    }
+
+    synchronized String cancelReason() {
+        return cancelReason == null ? "cancelled" : cancelReason;
+    }
+
+    private void interrupt() {
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+}

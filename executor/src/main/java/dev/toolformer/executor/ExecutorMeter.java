@@ -1,0 +1,68 @@
+package dev.toolformer.executor;
+
+import java.util.List;
+
+/**
+ * Every meter the executor publishes, declared once. The first four carry the names, labels and
+ * buckets of the spec's "Application Metrics"; the {@code toolformer_executor_*} ones are ours.
+ */
+enum ExecutorMeter {
+    REQUESTS("orchestrator_requests_total", "Total orchestrator requests", Type.COUNTER,
+            "method", "provider", "status"),
+    REQUEST_DURATION("orchestrator_request_duration_seconds", "Request duration in seconds", Type.TIMER,
+            "method", "provider"),
+    ACTIVE_TOOL_EXECUTIONS("active_tool_executions", "Number of currently executing tools", Type.GAUGE,
+            "tool_type"),
+    API_COSTS("api_costs_total", "Total API costs", Type.COUNTER, "provider", "model"),
+    RETRIES("toolformer_executor_retries_total", "Tool call attempts after the first", Type.COUNTER,
+            "method", "provider"),
+    DEAD_LETTERS("toolformer_executor_dead_letters_total", "Records sent to the dead-letter topic, by reason",
+            Type.COUNTER, "reason"),
+    REJECTIONS("toolformer_executor_rejections_total", "Requests rejected without running, by reason",
+            Type.COUNTER, "reason"),
+    BREAKER_STATE("toolformer_executor_circuit_breaker_state",
+            "Circuit breaker state per tool and provider: 0 closed, 1 half-open, 2 open, 3 forced open",
+            Type.GAUGE, "method", "provider"),
+    IN_FLIGHT("toolformer_executor_in_flight", "Requests started and not yet finished", Type.GAUGE,
+            "executor_id"),
+    MAX_IN_FLIGHT("toolformer_executor_max_in_flight", "Current in-flight limit (lowered by THROTTLE)",
+            Type.GAUGE, "executor_id"),
+    PAUSED_PARTITIONS("toolformer_executor_paused_partitions", "Request partitions paused by backpressure",
+            Type.GAUGE, "executor_id"),
+    CONTROL_COMMANDS("toolformer_executor_control_commands_total", "Control commands applied, by action",
+            Type.COUNTER, "action");
+
+    /** The spec's buckets for {@link #REQUEST_DURATION}, in seconds. */
+    static final double[] DURATION_BUCKETS_SECONDS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    /** Kind of meter. */
+    enum Type { COUNTER, TIMER, GAUGE }
+
+    private final String meterName;
+    private final String description;
+    private final Type type;
+    private final List<String> tags;
+
+    ExecutorMeter(String meterName, String description, Type type, String... tags) {
+        this.meterName = meterName;
+        this.description = description;
+        this.type = type;
+        this.tags = List.of(tags);
+    }
+
+    String meterName() {
+        return meterName;
+    }
+
+    String description() {
+        return description;
+    }
+
+    Type type() {
+        return type;
+    }
+
+    List<String> tags() {
+        return tags;
+    }
+}

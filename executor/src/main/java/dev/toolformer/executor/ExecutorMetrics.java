@@ -1,0 +1,142 @@
+package dev.toolformer.executor;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import dev.toolformer.schema.ToolResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The executor's meters ({@link ExecutorMeter}) on an injected registry, plus the plain counters
+ * behind {@link ExecutorStats}. Thread-safe.
+ */
+final class ExecutorMetrics {
+    /**
+     * Gauges are registered once per name and tags, so every executor sharing a registry (the
+     * all-in-one can run several) must move the same numbers.
+     */
+    private static final Map<MeterRegistry, Map<String, AtomicInteger>> ACTIVE_BY_REGISTRY = new WeakHashMap<>();
+    private static final Duration[] SLOS = java.util.Arrays.stream(ExecutorMeter.DURATION_BUCKETS_SECONDS)
+            .mapToObj(s -> Duration.ofNanos((long) (s * 1e9))).toArray(Duration[]::new);
+
+    private final MeterRegistry registry;
+    private final String executorId;
+    private final Map<String, AtomicInteger> active;
+    private final AtomicInteger peakInFlight = new AtomicInteger();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder deadLetters = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder cancelled = new LongAdder();
+
+    ExecutorMetrics(MeterRegistry registry, String executorId) {
+        this.registry = registry;
+        this.executorId = executorId;
+        synchronized (ACTIVE_BY_REGISTRY) {
+            this.active = ACTIVE_BY_REGISTRY.computeIfAbsent(registry, r -> new ConcurrentHashMap<>());
+        }
+    }
+
+    /** Registers the per-instance gauges. */
+    void bindInstance(Supplier<Number> inFlight, Supplier<Number> maxInFlight, Supplier<Number> pausedPartitions) {
+        gauge(ExecutorMeter.IN_FLIGHT, inFlight);
+        gauge(ExecutorMeter.MAX_IN_FLIGHT, maxInFlight);
+        gauge(ExecutorMeter.PAUSED_PARTITIONS, pausedPartitions);
+    }
+
+    private void gauge(ExecutorMeter meter, Supplier<Number> value) {
+        Gauge.builder(meter.meterName(), value).description(meter.description())
+                .tag("executor_id", executorId).register(registry);
+    }
+
+    /** Makes {@code active_tool_executions{tool_type}} visible (at 0) before the tool first runs. */
+    void declareTool(String tool) {
+        activeCounter(tool);
+    }
+
+    void toolStarted(String tool) {
+        activeCounter(tool).incrementAndGet();
+    }
+
+    void toolFinished(String tool) {
+        activeCounter(tool).decrementAndGet();
+    }
+
+    private AtomicInteger activeCounter(String tool) {
+        return active.computeIfAbsent(tool, t -> {
+            AtomicInteger count = new AtomicInteger();
+            ExecutorMeter m = ExecutorMeter.ACTIVE_TOOL_EXECUTIONS;
+            Gauge.builder(m.meterName(), count, AtomicInteger::get).description(m.description())
+                    .tag("tool_type", t).register(registry);
+            return count;
+        });
+    }
+
+    void breakerState(String tool, String provider, Supplier<Number> state) {
+        ExecutorMeter m = ExecutorMeter.BREAKER_STATE;
+        Gauge.builder(m.meterName(), state).description(m.description())
+                .tags("method", tool, "provider", provider).register(registry);
+    }
+
+    /** Counts a published result. */
+    void result(ToolResult result) {
+        completed.increment();
+        String status = result.getStatus().name().toLowerCase(java.util.Locale.ROOT);
+        counter(ExecutorMeter.REQUESTS, "method", result.getTool(), "provider", result.getProvider(),
+                "status", status).increment();
+        ExecutorMeter d = ExecutorMeter.REQUEST_DURATION;
+        Timer.builder(d.meterName()).description(d.description())
+                .tags("method", result.getTool(), "provider", result.getProvider())
+                .serviceLevelObjectives(SLOS).publishPercentileHistogram(false)
+                .register(registry)
+                .record(Duration.between(result.getStartedAt(), result.getFinishedAt()));
+        if (result.getCostUsd() > 0) {
+            counter(ExecutorMeter.API_COSTS, "provider", result.getProvider(), "model", result.getModel())
+                    .increment(result.getCostUsd());
+        }
+        switch (result.getStatus()) {
+            case REJECTED -> {
+                rejected.increment();
+                counter(ExecutorMeter.REJECTIONS, "reason", result.getError() == null ? "unknown"
+                        : result.getError().getType()).increment();
+            }
+            case CANCELLED -> cancelled.increment();
+            default -> { }
+        }
+    }
+
+    void retry(String tool, String provider) {
+        retries.increment();
+        counter(ExecutorMeter.RETRIES, "method", tool, "provider", provider).increment();
+    }
+
+    void deadLetter(String reason) {
+        deadLetters.increment();
+        counter(ExecutorMeter.DEAD_LETTERS, "reason", reason).increment();
+    }
+
+    void controlCommand(String action) {
+        counter(ExecutorMeter.CONTROL_COMMANDS, "action", action).increment();
+    }
+
+    void inFlightNow(int inFlight) {
+        peakInFlight.accumulateAndGet(inFlight, Math::max);
+    }
+
+    ExecutorStats stats(int inFlight, int maxInFlight, int pausedPartitions, int queued) {
+        return new ExecutorStats(inFlight, peakInFlight.get(), maxInFlight, completed.sum(), retries.sum(),
+                deadLetters.sum(), rejected.sum(), cancelled.sum(), pausedPartitions, queued);
+    }
+
+    private Counter counter(ExecutorMeter meter, String... tags) {
+        return Counter.builder(meter.meterName()).description(meter.description()).tags(tags).register(registry);
+    }
+}

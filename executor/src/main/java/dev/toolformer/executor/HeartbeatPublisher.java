@@ -1,0 +1,79 @@
+package dev.toolformer.executor;
+
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.ExecutorHeartbeat;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Publishes this executor's {@code toolformer.heartbeats} record: liveness, resources, in-flight, lag. */
+final class HeartbeatPublisher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatPublisher.class);
+    private static final AvroSerde<ExecutorHeartbeat> HEARTBEATS = AvroSerde.of(ExecutorHeartbeat.class);
+
+    private final String executorId;
+    private final Producer<String, byte[]> producer;
+    private final Supplier<ExecutorStats> stats;
+    private final Supplier<Long> lag;
+    private final Clock clock;
+    private final Instant startedAt;
+
+    HeartbeatPublisher(String executorId, Producer<String, byte[]> producer, Supplier<ExecutorStats> stats,
+                       Supplier<Long> lag, Clock clock) {
+        this.executorId = executorId;
+        this.producer = producer;
+        this.stats = stats;
+        this.lag = lag;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    @Override
+    public void run() {
+        try {
+            producer.send(new ProducerRecord<>(Topics.HEARTBEATS.name(), executorId, HEARTBEATS.encode(heartbeat())));
+        } catch (RuntimeException e) {
+            log.warn("Heartbeat failed: {}", e.toString());
+        }
+    }
+
+    ExecutorHeartbeat heartbeat() {
+        Runtime rt = Runtime.getRuntime();
+        double cpu = ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuLoad() * 100) : 0;
+        ExecutorStats now = stats.get();
+        return ExecutorHeartbeat.newBuilder()
+                .setExecutorId(executorId)
+                .setHost(hostName())
+                .setSentAt(clock.instant())
+                .setStartedAt(startedAt)
+                .setHeapUsedBytes(rt.totalMemory() - rt.freeMemory())
+                .setHeapMaxBytes(rt.maxMemory())
+                .setCpuPercent(cpu)
+                .setInFlight(now.inFlight())
+                .setMaxInFlight(now.maxInFlight())
+                .setConsumerLag(lag.get())
+                .setPausedPartitions(now.pausedPartitions())
+                .setVersion(String.valueOf(ToolExecutor.class.getPackage().getImplementationVersion()))
+                .build();
+    }
+
+    private static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        if (host != null && !host.isBlank()) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.toolformer.executor;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import dev.toolformer.schema.ToolRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Tools and requests for tests. */
+final class TestTools {
+    private TestTools() {
+    }
+
+    /** The body of a test tool. */
+    interface Body {
+        ToolOutput execute(ToolCall call) throws Exception;
+    }
+
+    static Tool tool(String name, Body body) {
+        return new Tool() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ToolOutput execute(ToolCall call) throws Exception {
+                return body.execute(call);
+            }
+        };
+    }
+
+    static ToolRequest.Builder request(String tool, String argumentsJson) {
+        return ToolRequest.newBuilder()
+                .setRequestId(UUID.randomUUID().toString())
+                .setCorrelationId("corr")
+                .setTool(tool)
+                .setArgumentsJson(argumentsJson)
+                .setTimeoutMs(10_000)
+                .setSubmittedAt(Instant.parse("2025-03-01T12:00:00Z"));
+    }
+
+    /** A runner over {@code tools} with its own metrics and resilience. */
+    record Runner(RequestRunner runner, Resilience resilience, SimpleMeterRegistry meters, ExecutorService threads)
+            implements AutoCloseable {
+
+        static Runner of(ExecutorConfig config, Tool... tools) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            ExecutorMetrics metrics = new ExecutorMetrics(meters, config.executorId());
+            Resilience resilience = new Resilience(config, metrics);
+            ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+            RequestRunner runner = new RequestRunner(ToolRegistry.of(java.util.List.of(tools)), Pricing.defaults(),
+                    config, threads, Clock.systemUTC(), resilience, metrics);
+            return new Runner(runner, resilience, meters, threads);
+        }
+
+        RequestRunner.Run run(ToolRequest request) {
+            return runner.run(request, new Execution(request.getRequestId(), null));
+        }
+
+        @Override
+        public void close() {
+            threads.shutdownNow();
+        }
+    }
+
+    static ExecutorConfig.Builder config() {
+        return ExecutorConfig.builder("test-executor").retryBackoff(Duration.ofMillis(1));
+    }
+}
