@@ -1,18 +1,26 @@
 package dev.toolformer.alerts;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * The alert processor's configuration.
  *
- * @param applicationId the Kafka Streams application id, also the consumer group and internal topic prefix
- * @param rules         the alert rules to evaluate
- * @param stateDir      where the local state stores live
+ * @param applicationId     the Kafka Streams application id, also the consumer group and internal topic prefix;
+ *                          the incident responder's group is {@code <applicationId>-responder}
+ * @param rules             the alert rules and incident policy
+ * @param stateDir          where the local state stores live
+ * @param punctuateInterval how often (wall clock) absent-data rules and state-source alerts are re-checked
+ * @param maxEventAge       alert events older than this (record time) are not acted upon, so a new responder
+ *                          group reading the topic from the start does not replay old incidents
  */
-public record AlertConfig(String applicationId, AlertRules rules, Path stateDir) {
+public record AlertConfig(String applicationId, AlertRules rules, Path stateDir, Duration punctuateInterval,
+                          Duration maxEventAge) {
     public static final String DEFAULT_APPLICATION_ID = "toolformer-alert-processor";
+    public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_MAX_EVENT_AGE = Duration.ofMinutes(15);
 
     private static final Pattern KAFKA_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
 
@@ -24,10 +32,34 @@ public record AlertConfig(String applicationId, AlertRules rules, Path stateDir)
         }
         Objects.requireNonNull(rules, "rules == null");
         Objects.requireNonNull(stateDir, "stateDir == null");
+        Objects.requireNonNull(punctuateInterval, "punctuateInterval == null");
+        if (punctuateInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("punctuate.interval is " + punctuateInterval + ": expected >= 1ms");
+        }
+        Objects.requireNonNull(maxEventAge, "maxEventAge == null");
+        if (!maxEventAge.isPositive()) {
+            throw new IllegalArgumentException("max.event.age is " + maxEventAge + ": expected > 0");
+        }
+    }
+
+    public AlertConfig(String applicationId, AlertRules rules, Path stateDir) {
+        this(applicationId, rules, stateDir, DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_MAX_EVENT_AGE);
     }
 
     /** A configuration with the default application id. */
     public static AlertConfig of(AlertRules rules, Path stateDir) {
         return new AlertConfig(DEFAULT_APPLICATION_ID, rules, stateDir);
+    }
+
+    public AlertConfig withApplicationId(String id) {
+        return new AlertConfig(id, rules, stateDir, punctuateInterval, maxEventAge);
+    }
+
+    public AlertConfig withPunctuateInterval(Duration interval) {
+        return new AlertConfig(applicationId, rules, stateDir, interval, maxEventAge);
+    }
+
+    public AlertConfig withMaxEventAge(Duration age) {
+        return new AlertConfig(applicationId, rules, stateDir, punctuateInterval, age);
     }
 }

@@ -1,31 +1,52 @@
 package dev.toolformer.alerts;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 
+import dev.toolformer.schema.Silence;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.schema.AlertEvent;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs {@link AlertTopology} against a Kafka cluster, exactly-once. */
+/**
+ * Runs {@link AlertTopology} (exactly-once) and the incident responder against a Kafka cluster. The
+ * topology turns aggregates into alert transitions; the responder turns transitions into notifications
+ * and incident actions, outside the Streams threads because those block on HTTP and Kafka.
+ */
 public final class AlertProcessorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertProcessorService.class);
 
     private final KafkaSettings kafka;
     private final AlertConfig config;
+    private final ScaleUpHandler scaleUp;
     private KafkaStreams streams;
+    private IncidentResponder responder;
 
     public AlertProcessorService(AlertConfig config, KafkaSettings kafka) {
-        this.config = Objects.requireNonNull(config, "config == null");
-        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
+        this(config, kafka, ScaleUpHandler.recommendation());
     }
 
-    /** Starts processing; the topics must exist. */
+    /** A service whose {@code scale_up} actions go to {@code scaleUp}. */
+    public AlertProcessorService(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp) {
+        this.config = Objects.requireNonNull(config, "config == null");
+        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
+        this.scaleUp = Objects.requireNonNull(scaleUp, "scaleUp == null");
+    }
+
+    /** Starts processing; the registry's topics must exist, toolformer.silences is created if missing. */
     public synchronized void start() {
         if (streams != null) {
             throw new IllegalStateException("alert processor " + config.applicationId() + " already started");
+        }
+        try (Admin admin = Admin.create(kafka.admin())) {
+            Silences.ensureTopic(admin);
         }
         streams = new KafkaStreams(AlertTopology.build(config),
                 kafka.streams(config.applicationId(), config.stateDir()));
@@ -35,19 +56,37 @@ public final class AlertProcessorService implements AutoCloseable {
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        LOG.info("alert processor {} started with rules {}", config.applicationId(), config.rules());
+        responder = new IncidentResponder(config, kafka, scaleUp, Clock.systemUTC());
+        responder.start();
+        LOG.info("alert processor {} started with rules {} and {} incident rule(s)", config.applicationId(),
+                config.rules(), config.rules().incidents().rules().size());
     }
 
     public synchronized boolean isRunning() {
         return streams != null && streams.state().isRunningOrRebalancing();
     }
 
+    /** Alerts firing now, by fingerprint, for the dashboard API; empty before {@link #start()}. */
+    public synchronized Map<String, AlertEvent> firingAlerts() {
+        return responder == null ? Map.of() : Map.copyOf(responder.firingAlerts());
+    }
+
+    /** Silences and acknowledgements stored now, for the dashboard API; empty before {@link #start()}. */
+    public synchronized Collection<Silence> silences() {
+        return responder == null ? java.util.List.of() : java.util.List.copyOf(responder.silences());
+    }
+
     /** Stops processing; true if it stopped within {@code timeout}. */
     public synchronized boolean close(Duration timeout) {
-        if (streams == null) {
-            return true;
+        Objects.requireNonNull(timeout, "timeout == null");
+        boolean closed = true;
+        if (responder != null) {
+            closed = responder.close(timeout);
         }
-        return streams.close(Objects.requireNonNull(timeout, "timeout == null"));
+        if (streams != null) {
+            closed &= streams.close(timeout);
+        }
+        return closed;
     }
 
     @Override

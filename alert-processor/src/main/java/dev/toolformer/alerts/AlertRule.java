@@ -3,148 +3,107 @@ package dev.toolformer.alerts;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.toolformer.schema.SloWindow;
-import org.apache.avro.Schema;
+import dev.toolformer.common.topic.Topics;
 
 /**
- * One alert rule over {@code toolformer.slo}: when {@code field comparator threshold} has held on the
- * windows of a label set for {@code forDuration}, the alert fires. Validation messages name keys as
- * they are spelled in the rules file ({@code expr.field}, {@code for}, {@code match}, ...).
+ * One alert rule over an aggregate topic: when {@code expr} has held on the records of one series (label
+ * set) for {@code forDuration}, the alert fires. Validation messages name keys as they are spelled in the
+ * rules file ({@code expr.field}, {@code for}, {@code match}, ...).
  *
  * @param name        the alert name, also the {@code alertname} label
- * @param field       a numeric {@link SloWindow} field, one of {@link #FIELDS}
- * @param comparator  how the field's value is compared with the threshold
- * @param threshold   a finite number, in the field's unit
+ * @param source      the topic the rule reads, e.g. {@code toolformer.slo}
+ * @param expr        the condition
  * @param forDuration how long the condition must hold before the alert fires; zero fires at once
- * @param severity    the severity label, e.g. "critical" or "warning"
- * @param matchers    label → required value, labels from {@link #LABELS}; "*" matches the windows over all
- *                    tools or all providers
- * @param annotations name → template; placeholders from {@link #PLACEHOLDERS}
+ * @param severity    the severity label, e.g. "critical", "page" or "ticket"
+ * @param matchers    series label → required value; for {@code toolformer.slo}, "*" is the all-tools or
+ *                    all-providers window
+ * @param labels      extra static labels every alert of the rule carries, e.g. {@code team: platform}
+ * @param annotations name → template; placeholders are {@code {{value}}}, {@code {{threshold}}} and labels
  */
-public record AlertRule(String name, String field, Comparator comparator, double threshold, Duration forDuration,
-                        String severity, Map<String, String> matchers, Map<String, String> annotations) {
-
-    /** The labels a window carries and a rule can match on. */
-    public static final Set<String> LABELS = Collections.unmodifiableSet(new TreeSet<>(List.of("tool", "provider")));
-
-    /** The numeric fields of {@link SloWindow} a rule can test, read from its schema. */
-    public static final Set<String> FIELDS = numericFields(SloWindow.getClassSchema());
-
-    /** The placeholders annotation templates may use, as {@code {{name}}}. */
-    public static final List<String> PLACEHOLDERS = List.of("tool", "provider", "value", "threshold");
+public record AlertRule(String name, String source, Expr expr, Duration forDuration, String severity,
+                        Map<String, String> matchers, Map<String, String> labels, Map<String, String> annotations) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
-
-    /** How a value is compared with the threshold. */
-    public enum Comparator {
-        /** value &gt; threshold */
-        GT(">"),
-        /** value &gt;= threshold */
-        GTE(">="),
-        /** value &lt; threshold */
-        LT("<"),
-        /** value &lt;= threshold */
-        LTE("<=");
-
-        private final String symbol;
-
-        Comparator(String symbol) {
-            this.symbol = symbol;
-        }
-
-        /** The operator as written in the rules file, e.g. {@code ">"}. */
-        public String symbol() {
-            return symbol;
-        }
-
-        /** False for NaN, so a window without data never satisfies a rule. */
-        public boolean test(double value, double threshold) {
-            return switch (this) {
-                case GT -> value > threshold;
-                case GTE -> value >= threshold;
-                case LT -> value < threshold;
-                case LTE -> value <= threshold;
-            };
-        }
-
-        public static Optional<Comparator> ofSymbol(String symbol) {
-            return Arrays.stream(values()).filter(c -> c.symbol.equals(symbol)).findFirst();
-        }
-
-        /** {@code ">, >=, <, <="}, for error messages. */
-        static String symbols() {
-            return Arrays.stream(values()).map(Comparator::symbol).collect(Collectors.joining(", "));
-        }
-    }
+    private static final Set<String> RESERVED = Set.of("alertname", "severity");
 
     public AlertRule {
         Objects.requireNonNull(name, "name == null");
         if (!NAME.matcher(name).matches()) {
             throw invalid(name, "name", quote(name), "letters, digits and _, not starting with a digit");
         }
-        Objects.requireNonNull(field, "field == null");
-        if (!FIELDS.contains(field)) {
-            throw invalid(name, "expr.field", quote(field), "a numeric SloWindow field, one of " + FIELDS);
-        }
-        Objects.requireNonNull(comparator, "comparator == null");
-        if (!Double.isFinite(threshold)) {
-            throw invalid(name, "expr.threshold", String.valueOf(threshold), "a finite number");
-        }
+        Objects.requireNonNull(source, "source == null");
+        Source from = Source.ofTopic(source)
+                .orElseThrow(() -> invalid(name, "source", quote(source), "one of " + Source.topicNames()));
+        Objects.requireNonNull(expr, "expr == null");
+        validExpr(name, from, expr, "expr");
         Objects.requireNonNull(forDuration, "forDuration == null");
-        if (forDuration.isNegative()) {
-            throw invalid(name, "for", forDuration.toString(), "a duration >= 0");
+        if (forDuration.isNegative() || expr instanceof Expr.Absent && !forDuration.isZero()) {
+            throw invalid(name, "for", forDuration.toString(), expr instanceof Expr.Absent
+                    ? "0 for an absent rule: expr.absent is the duration" : "a duration >= 0");
         }
         Objects.requireNonNull(severity, "severity == null");
         if (severity.isBlank()) {
             throw invalid(name, "severity", quote(severity), "a severity such as critical or warning");
         }
-        matchers = validMatchers(name, Objects.requireNonNull(matchers, "matchers == null"));
-        annotations = validAnnotations(name, Objects.requireNonNull(annotations, "annotations == null"));
+        matchers = validMatchers(name, from, Objects.requireNonNull(matchers, "matchers == null"));
+        labels = validLabels(name, from, Objects.requireNonNull(labels, "labels == null"));
+        annotations = validAnnotations(name, placeholders(from, labels),
+                Objects.requireNonNull(annotations, "annotations == null"));
     }
 
-    /** True if every matcher's label has exactly the required value in {@code labels}. */
-    public boolean matches(Map<String, String> labels) {
-        return matchers.entrySet().stream().allMatch(m -> m.getValue().equals(labels.get(m.getKey())));
+    /** A threshold rule over {@code toolformer.slo} without extra labels. */
+    public AlertRule(String name, String field, Expr.Comparator comparator, double threshold, Duration forDuration,
+                     String severity, Map<String, String> matchers, Map<String, String> annotations) {
+        this(name, Topics.SLO.name(), new Expr.Threshold(field, comparator, threshold), forDuration, severity,
+                matchers, Map.of(), annotations);
     }
 
-    /** The rule name followed by the sorted labels, e.g. {@code HighErrorRate{provider=*,tool=*}}. */
-    public String fingerprint(Map<String, String> labels) {
-        return new TreeMap<>(labels).entrySet().stream()
+    /** True if every matcher's label has exactly the required value in {@code series}. */
+    public boolean matches(Map<String, String> series) {
+        return matchers.entrySet().stream().allMatch(m -> m.getValue().equals(series.get(m.getKey())));
+    }
+
+    /** The rule name followed by the sorted series labels, e.g. {@code HighErrorRate{provider=*,tool=*}}. */
+    public String fingerprint(Map<String, String> series) {
+        return new TreeMap<>(series).entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(",", name + "{", "}"));
     }
 
-    double valueOf(SloWindow window) {
-        return ((Number) window.get(field)).doubleValue();
+    Source sourceKind() {
+        return Source.ofTopic(source).orElseThrow();
     }
 
-    boolean holds(double value) {
-        return comparator.test(value, threshold);
+    /** The labels of an alert of this rule on a series: series labels, static labels, alertname, severity. */
+    Map<String, String> alertLabels(Map<String, String> series) {
+        Map<String, String> all = new TreeMap<>(series);
+        all.putAll(labels);
+        all.put("alertname", name);
+        all.put("severity", severity);
+        return all;
     }
 
-    /** The annotations with their placeholders filled in from the window's labels and value. */
-    Map<String, String> render(Map<String, String> labels, double value) {
-        Map<String, String> values = Map.of(
-                "tool", labels.getOrDefault("tool", ""), "provider", labels.getOrDefault("provider", ""),
-                "value", format(value), "threshold", format(threshold));
+    /** The annotations with their placeholders filled in from the alert's labels and value. */
+    Map<String, String> render(Map<String, String> series, double value) {
+        Map<String, String> values = new TreeMap<>(alertLabels(series));
+        values.put("value", format(value));
+        values.put("threshold", format(expr.threshold()));
         Map<String, String> rendered = new LinkedHashMap<>();
-        annotations.forEach((key, template) -> rendered.put(key,
-                PLACEHOLDER.matcher(template).replaceAll(m -> Matcher.quoteReplacement(values.get(m.group(1))))));
+        annotations.forEach((key, template) -> rendered.put(key, PLACEHOLDER.matcher(template)
+                .replaceAll(m -> Matcher.quoteReplacement(values.getOrDefault(m.group(1), "")))));
         return rendered;
     }
 
@@ -156,21 +115,92 @@ public record AlertRule(String name, String field, Comparator comparator, double
         return BigDecimal.valueOf(value).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
-    private static Map<String, String> validMatchers(String rule, Map<String, String> matchers) {
+    private static void validExpr(String rule, Source source, Expr expr, String key) {
+        switch (expr) {
+            case Expr.Threshold t -> {
+                if (!source.numericFields().contains(t.field())) {
+                    throw invalid(rule, key + ".field", quote(t.field()), "a numeric field of " + source.topic()
+                            + ", one of " + source.numericFields());
+                }
+                if (!Double.isFinite(t.threshold())) {
+                    throw invalid(rule, key + ".threshold", String.valueOf(t.threshold()), "a finite number");
+                }
+            }
+            case Expr.Equals e -> {
+                if (!source.symbolFields().contains(e.field())) {
+                    throw invalid(rule, key + ".field", quote(e.field()), "a text or enum field of "
+                            + source.topic() + " for == and !=, one of " + source.symbolFields());
+                }
+            }
+            case Expr.All all -> {
+                for (int i = 0; i < all.conditions().size(); i++) {
+                    Expr c = all.conditions().get(i);
+                    if (c instanceof Expr.BurnRatePair || c instanceof Expr.Absent || c instanceof Expr.All) {
+                        throw invalid(rule, "expr.all[" + i + "]", c.getClass().getSimpleName(),
+                                "a {field, op, threshold} condition");
+                    }
+                    validExpr(rule, source, c, "expr.all[" + i + "]");
+                }
+            }
+            case Expr.BurnRatePair pair -> {
+                if (source != Source.BURN_RATES) {
+                    throw invalid(rule, "expr.burn_rate", "used on " + source.topic(), "source \""
+                            + Topics.BURN_RATES.name() + "\"");
+                }
+                if (!(pair.factor() > 0) || !Double.isFinite(pair.factor())
+                        || !pair.shortWindow().isPositive() || pair.longWindow().compareTo(pair.shortWindow()) <= 0) {
+                    throw invalid(rule, "expr.burn_rate", pair.longWindow() + "/" + pair.shortWindow() + " x"
+                            + pair.factor(), "a factor > 0 and a long window longer than a positive short window");
+                }
+            }
+            case Expr.Absent absent -> {
+                if (!absent.duration().isPositive()) {
+                    throw invalid(rule, "expr.absent", absent.duration().toString(), "a duration > 0");
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> validMatchers(String rule, Source source, Map<String, String> matchers) {
         Map<String, String> copy = new TreeMap<>();
         matchers.forEach((label, value) -> {
-            if (label == null || !LABELS.contains(label)) {
-                throw invalid(rule, "match", quote(label), "a label, one of " + LABELS);
+            if (label == null || !source.labelNames().contains(label)) {
+                throw invalid(rule, "match", quote(label), "a label of " + source.topic() + ", one of "
+                        + source.labelNames());
             }
             if (value == null || value.isBlank()) {
-                throw invalid(rule, "match." + label, quote(value), "a label value, or \"*\" for all");
+                throw invalid(rule, "match." + label, quote(value), "a label value");
             }
             copy.put(label, value);
         });
         return Collections.unmodifiableMap(copy);
     }
 
-    private static Map<String, String> validAnnotations(String rule, Map<String, String> annotations) {
+    private static Map<String, String> validLabels(String rule, Source source, Map<String, String> labels) {
+        Map<String, String> copy = new TreeMap<>();
+        labels.forEach((label, value) -> {
+            if (label == null || !NAME.matcher(label).matches() || RESERVED.contains(label)
+                    || source.labelNames().contains(label)) {
+                throw invalid(rule, "labels", quote(label), "a label name other than alertname, severity and "
+                        + source.labelNames());
+            }
+            if (value == null) {
+                throw invalid(rule, "labels." + label, "null", "a text");
+            }
+            copy.put(label, value);
+        });
+        return Collections.unmodifiableMap(copy);
+    }
+
+    private static List<String> placeholders(Source source, Map<String, String> labels) {
+        List<String> names = new ArrayList<>(List.of("value", "threshold", "alertname", "severity"));
+        names.addAll(source.labelNames());
+        names.addAll(labels.keySet());
+        return names;
+    }
+
+    private static Map<String, String> validAnnotations(String rule, List<String> placeholders,
+                                                        Map<String, String> annotations) {
         Map<String, String> copy = new TreeMap<>();
         annotations.forEach((key, template) -> {
             if (key == null || key.isBlank()) {
@@ -181,24 +211,15 @@ public record AlertRule(String name, String field, Comparator comparator, double
             }
             Matcher m = PLACEHOLDER.matcher(template);
             while (m.find()) {
-                if (!PLACEHOLDERS.contains(m.group(1))) {
+                if (!placeholders.contains(m.group(1))) {
                     throw invalid(rule, "annotations." + key, quote(template), "placeholders among "
-                            + PLACEHOLDERS.stream().map(p -> "{{" + p + "}}").collect(Collectors.joining(", "))
+                            + placeholders.stream().map(p -> "{{" + p + "}}").collect(Collectors.joining(", "))
                             + ", not " + m.group());
                 }
             }
             copy.put(key, template);
         });
         return Collections.unmodifiableMap(copy);
-    }
-
-    private static Set<String> numericFields(Schema schema) {
-        Set<String> fields = schema.getFields().stream()
-                .filter(f -> f.schema().getLogicalType() == null)
-                .filter(f -> f.schema().getType() == Schema.Type.DOUBLE || f.schema().getType() == Schema.Type.LONG)
-                .map(Schema.Field::name)
-                .collect(Collectors.toCollection(TreeSet::new));
-        return Collections.unmodifiableSet(fields);
     }
 
     static String quote(String value) {

@@ -2,20 +2,25 @@ package dev.toolformer.alerts;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 import dev.toolformer.schema.AlertState;
 
 /**
  * The stored state of one alert (one fingerprint), and its lifecycle on event time:
  * inactive → pending → firing → resolved (inactive again). {@code lastEvaluated} is kept while
- * inactive too, so a late, older window cannot revive a resolved alert.
+ * inactive too, so a late, older record cannot revive a resolved alert. The series labels and the
+ * last value are kept so that punctuation can announce a transition without a new record.
  *
  * @param phase         where the alert is in its lifecycle
  * @param activeSince   event time the condition started to hold; null while inactive
- * @param lastEvaluated the newest window_end evaluated for this alert
+ * @param lastEvaluated the newest event time evaluated (for absent rules: wall-clock time of the last record)
+ * @param value         the last value observed
+ * @param series        the series labels
  */
-record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
+record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, double value, Map<String, String> series) {
 
     enum Phase { INACTIVE, PENDING, FIRING }
 
@@ -25,10 +30,28 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
         if ((phase == Phase.INACTIVE) != (activeSince == null)) {
             throw new IllegalArgumentException("activeSince must be null exactly when inactive: " + phase);
         }
+        series = Map.copyOf(new TreeMap<>(Objects.requireNonNull(series, "series == null")));
+    }
+
+    AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
+        this(phase, activeSince, lastEvaluated, Double.NaN, Map.of());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        // Double.compare so NaN values compare equal, as the record default does for boxed doubles.
+        return o instanceof AlertStatus s && phase == s.phase && Objects.equals(activeSince, s.activeSince)
+                && lastEvaluated.equals(s.lastEvaluated) && Double.compare(value, s.value) == 0
+                && series.equals(s.series);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(phase, activeSince, lastEvaluated, value, series);
     }
 
     /**
-     * The result of evaluating one window.
+     * The result of evaluating one record.
      *
      * @param next        the state to store
      * @param transition  the state to announce, or null if the alert stays where it was
@@ -37,14 +60,19 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
     record Step(AlertStatus next, AlertState transition, Instant activeSince) {
     }
 
-    /** Evaluates one window ending at {@code eventTime}; {@code current} is null for a new fingerprint. */
+    /** Evaluates one record with event time {@code eventTime}; {@code current} is null for a new fingerprint. */
     static Step step(AlertStatus current, boolean holds, Instant eventTime, Duration forDuration) {
+        return step(current, holds, eventTime, forDuration, Double.NaN, Map.of());
+    }
+
+    static Step step(AlertStatus current, boolean holds, Instant eventTime, Duration forDuration, double value,
+                     Map<String, String> series) {
         if (current != null && eventTime.isBefore(current.lastEvaluated)) {
             return new Step(current, null, null);
         }
         Phase phase = current == null ? Phase.INACTIVE : current.phase;
         if (!holds) {
-            AlertStatus inactive = new AlertStatus(Phase.INACTIVE, null, eventTime);
+            AlertStatus inactive = new AlertStatus(Phase.INACTIVE, null, eventTime, value, series);
             return phase == Phase.INACTIVE ? new Step(inactive, null, null)
                     : new Step(inactive, AlertState.RESOLVED, current.activeSince);
         }
@@ -52,6 +80,6 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
         boolean heldLongEnough = Duration.between(since, eventTime).compareTo(forDuration) >= 0;
         Phase next = heldLongEnough ? Phase.FIRING : Phase.PENDING;
         AlertState transition = next == phase ? null : AlertState.valueOf(next.name());
-        return new Step(new AlertStatus(next, since, eventTime), transition, since);
+        return new Step(new AlertStatus(next, since, eventTime, value, series), transition, since);
     }
 }

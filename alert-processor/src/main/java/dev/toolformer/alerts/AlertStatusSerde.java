@@ -1,7 +1,13 @@
 package dev.toolformer.alerts;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.common.serialization.Deserializer;
@@ -9,12 +15,14 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The store and changelog format of {@link AlertStatus}: a version byte (1), the phase ordinal,
- * active_since and last evaluated as epoch ms ({@link Long#MIN_VALUE} for no active_since).
+ * The store and changelog format of {@link AlertStatus}: a version byte (2), the phase ordinal,
+ * active_since and last evaluated as epoch ms ({@link Long#MIN_VALUE} for no active_since), the value,
+ * then the series labels as a count and UTF pairs. Version 1 (no value, no labels) is still read.
  */
 final class AlertStatusSerde implements Serde<AlertStatus>, Serializer<AlertStatus>, Deserializer<AlertStatus> {
-    private static final byte VERSION = 1;
-    private static final int SIZE = 2 + 2 * Long.BYTES;
+    private static final byte V1 = 1;
+    private static final byte V2 = 2;
+    private static final int V1_SIZE = 2 + 2 * Long.BYTES;
     private static final long NONE = Long.MIN_VALUE;
 
     @Override
@@ -22,12 +30,22 @@ final class AlertStatusSerde implements Serde<AlertStatus>, Serializer<AlertStat
         if (status == null) {
             return null;
         }
-        return ByteBuffer.allocate(SIZE)
-                .put(VERSION)
-                .put((byte) status.phase().ordinal())
-                .putLong(status.activeSince() == null ? NONE : status.activeSince().toEpochMilli())
-                .putLong(status.lastEvaluated().toEpochMilli())
-                .array();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(V2);
+            out.writeByte(status.phase().ordinal());
+            out.writeLong(status.activeSince() == null ? NONE : status.activeSince().toEpochMilli());
+            out.writeLong(status.lastEvaluated().toEpochMilli());
+            out.writeDouble(status.value());
+            out.writeShort(status.series().size());
+            for (Map.Entry<String, String> label : status.series().entrySet()) {
+                out.writeUTF(label.getKey());
+                out.writeUTF(label.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     @Override
@@ -35,16 +53,32 @@ final class AlertStatusSerde implements Serde<AlertStatus>, Serializer<AlertStat
         if (bytes == null) {
             return null;
         }
-        if (bytes.length != SIZE || bytes[0] != VERSION) {
-            throw new IllegalStateException("alert state in " + topic + " has " + bytes.length
-                    + " bytes, version " + (bytes.length == 0 ? "none" : bytes[0]) + ": expected " + SIZE
-                    + " bytes of version " + VERSION);
+        if (bytes.length == V1_SIZE && bytes[0] == V1) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
+            AlertStatus.Phase phase = AlertStatus.Phase.values()[buffer.get()];
+            long activeSince = buffer.getLong();
+            return new AlertStatus(phase, activeSince == NONE ? null : Instant.ofEpochMilli(activeSince),
+                    Instant.ofEpochMilli(buffer.getLong()));
         }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes, 1, SIZE - 1);
-        AlertStatus.Phase phase = AlertStatus.Phase.values()[buffer.get()];
-        long activeSince = buffer.getLong();
-        return new AlertStatus(phase, activeSince == NONE ? null : Instant.ofEpochMilli(activeSince),
-                Instant.ofEpochMilli(buffer.getLong()));
+        if (bytes.length < V1_SIZE || bytes[0] != V2) {
+            throw new IllegalStateException("alert state in " + topic + " has " + bytes.length
+                    + " bytes, version " + (bytes.length == 0 ? "none" : bytes[0]) + ": expected version " + V1
+                    + " or " + V2);
+        }
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, 1, bytes.length - 1))) {
+            AlertStatus.Phase phase = AlertStatus.Phase.values()[in.readByte()];
+            long activeSince = in.readLong();
+            Instant lastEvaluated = Instant.ofEpochMilli(in.readLong());
+            double value = in.readDouble();
+            Map<String, String> series = new HashMap<>();
+            for (int n = in.readShort(); n > 0; n--) {
+                series.put(in.readUTF(), in.readUTF());
+            }
+            return new AlertStatus(phase, activeSince == NONE ? null : Instant.ofEpochMilli(activeSince),
+                    lastEvaluated, value, series);
+        } catch (IOException e) {
+            throw new IllegalStateException("corrupt alert state in " + topic + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

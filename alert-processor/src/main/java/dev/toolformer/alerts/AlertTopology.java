@@ -1,6 +1,12 @@
 package dev.toolformer.alerts;
 
+import java.util.List;
+import java.util.Locale;
+
 import dev.toolformer.common.topic.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -9,26 +15,54 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 
-/** The alert processor's Kafka Streams topology: SLO windows in, alert transitions out. */
+/**
+ * The alert processor's Kafka Streams topology: aggregate records in, alert transitions out. Each
+ * source topic that has rules gets its own branch and state store; sources without rules are not read.
+ */
 public final class AlertTopology {
 
     private AlertTopology() {
     }
 
-    /** Reads toolformer.slo, writes toolformer.alerts; state in the changelogged store "alert-state". */
+    /**
+     * Reads the sources of {@code config}'s rules and the global store of silences, writes
+     * toolformer.alerts; alert state in the changelogged stores {@code alert-state-<source>}.
+     */
     public static Topology build(AlertConfig config) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(Topics.SLO.name(), Consumed.with(Topics.SLO.keySerde(), Topics.SLO.valueSerde())
-                        .withName("slo-source"))
-                // The input key includes the window start, but alert state is per label set: every window of
-                // one tool/provider must reach the same task, whatever the number of instances.
-                .selectKey((key, window) -> window.getTool() + "|" + window.getProvider(),
-                        Named.as("slo-key-by-labels"))
-                .repartition(Repartitioned.with(Serdes.String(), Topics.SLO.valueSerde()).withName("slo-by-labels"))
-                // Rules → lifecycle transitions, keyed by fingerprint.
-                .process(AlertEvaluator.supplier(config.rules()), Named.as("alert-evaluate"))
-                .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
-                        .withName("alerts-sink"));
+        SilenceStore.addTo(builder);
+        for (Source source : Source.values()) {
+            List<AlertRule> rules = config.rules().rules().stream().filter(r -> r.sourceKind() == source).toList();
+            if (!rules.isEmpty()) {
+                addSource(builder, source, rules, config);
+            }
+        }
         return builder.build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addSource(StreamsBuilder builder, Source source, List<AlertRule> rules, AlertConfig config) {
+        String name = source.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        Serde<SpecificRecord> values = (Serde<SpecificRecord>) source.topic().valueSerde();
+        builder.stream(source.topic().name(), Consumed.with(Serdes.String(), tombstonesAsNull(values))
+                        .withName(name + "-source"))
+                // A compacted source may carry tombstones: nothing to evaluate.
+                .filter((key, value) -> value != null, Named.as(name + "-drop-tombstones"))
+                // The input key may include a window start, but alert state is per series: every record of
+                // one label set must reach the same task, whatever the number of instances.
+                .selectKey((key, value) -> String.join("|", source.labels(value).values()),
+                        Named.as(name + "-key-by-labels"))
+                .repartition(Repartitioned.with(Serdes.String(), values).withName(name + "-by-labels"))
+                // Rules → lifecycle transitions, keyed by fingerprint.
+                .process(AlertEvaluator.supplier(source, rules, config.punctuateInterval()),
+                        Named.as(name + "-evaluate"))
+                .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
+                        .withName(name + "-alerts-sink"));
+    }
+
+    private static <T> Serde<T> tombstonesAsNull(Serde<T> serde) {
+        Deserializer<T> inner = serde.deserializer();
+        Deserializer<T> tolerant = (topic, bytes) -> bytes == null ? null : inner.deserialize(topic, bytes);
+        return Serdes.serdeFrom(serde.serializer(), tolerant);
     }
 }

@@ -1,7 +1,7 @@
 package dev.toolformer.alerts;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,145 +11,98 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.topic.Topics;
 
 /** Turns one rule mapping of a rules file into an {@link AlertRule}, or an error naming rule, key and line. */
-final class RuleReader {
-    static final List<String> KEYS = List.of("name", "source", "expr", "for", "severity", "match", "annotations");
-    private static final Set<String> EXPR_KEYS = Set.of("field", "op", "threshold");
-
-    private final String origin;
-    private final int index;
-    private final int line;
-    private final Map<String, Integer> keyLines;
-    private final ObjectNode body;
-    private String rule;
+final class RuleReader extends MappingReader {
+    static final List<String> KEYS = List.of("name", "source", "expr", "for", "severity", "match", "labels",
+            "annotations");
+    private static final Set<String> CONDITION_KEYS = Set.of("field", "op", "threshold", "value");
+    private static final Set<String> BURN_KEYS = Set.of("long", "short", "factor");
+    private static final String EXPR_FORMS = "{field, op, threshold}, {field, op: ==, value}, {all: [...]},"
+            + " {burn_rate: {long, short, factor}} or {absent: DURATION}";
+    private static final String OPS = Expr.Comparator.symbols() + ", ==, !=";
 
     RuleReader(String origin, int index, int line, Map<String, Integer> keyLines, ObjectNode body) {
-        this.origin = origin;
-        this.index = index;
-        this.line = line;
-        this.keyLines = keyLines;
-        this.body = body;
+        super(origin, "rules[" + index + "]", line, keyLines, body, "alert rule");
     }
 
     AlertRule read() {
         JsonNode name = body.get("name");
-        rule = name != null && name.isTextual() ? name.asText() : null;
+        named(name != null && name.isTextual() ? name.asText() : null);
         rejectUnknownKeys(body, "", KEYS);
-        text("name", "the rule's name, e.g. HighErrorRate");
-        JsonNode source = body.get("source");
-        if (source != null && !Topics.SLO.name().equals(source.asText(null))) {
-            throw fail("source", source, "\"" + Topics.SLO.name() + "\", the only source supported so far");
+        String ruleName = text("name", "the rule's name, e.g. HighErrorRate");
+        JsonNode sourceNode = optional("source");
+        String source = sourceNode == null ? Topics.SLO.name() : sourceNode.asText("");
+        if (Source.ofTopic(source).isEmpty()) {
+            throw fail("source", sourceNode, "one of " + Source.topicNames());
         }
-        ObjectNode expr = mapping("expr", "a mapping {field, op, threshold}");
-        rejectUnknownKeys(expr, "expr.", EXPR_KEYS);
+        Expr expr = expr();
         try {
-            return new AlertRule(rule, text("expr.field", "a numeric SloWindow field"), comparator(),
-                    threshold(), forDuration(), text("severity", "a severity such as critical or warning"),
-                    strings("match"), strings("annotations"));
+            return new AlertRule(ruleName, source, expr, duration("for", Duration.ZERO),
+                    text("severity", "a severity such as critical or warning"), strings("match"), strings("labels"),
+                    strings("annotations"));
         } catch (AlertRule.InvalidRuleException e) {
-            throw new IllegalArgumentException(where(e.key()) + e.getMessage(), e);
+            throw located(e.key(), e);
         }
     }
 
-    private AlertRule.Comparator comparator() {
-        JsonNode op = required("expr.op", "one of " + AlertRule.Comparator.symbols());
-        return AlertRule.Comparator.ofSymbol(op.isTextual() ? op.asText() : "")
-                .orElseThrow(() -> fail("expr.op", op, "one of " + AlertRule.Comparator.symbols()));
-    }
-
-    private double threshold() {
-        JsonNode threshold = required("expr.threshold", "a number");
-        if (!threshold.isNumber()) {
-            throw fail("expr.threshold", threshold, "a number");
+    private Expr expr() {
+        JsonNode node = required("expr", EXPR_FORMS);
+        if (!(node instanceof ObjectNode expr)) {
+            throw fail("expr", node, EXPR_FORMS);
         }
-        return threshold.doubleValue();
-    }
-
-    private Duration forDuration() {
-        JsonNode node = body.get("for");
-        if (node == null) {
-            return Duration.ZERO;
-        }
-        String text = node.isTextual() || node.isIntegralNumber() ? node.asText() : "";
-        return Durations.parse(text).orElseThrow(() -> fail("for", node, Durations.EXPECTED));
-    }
-
-    private Map<String, String> strings(String key) {
-        JsonNode node = body.get(key);
-        if (node == null || node.isNull()) {
-            return Map.of();
-        }
-        if (!node.isObject()) {
-            throw fail(key, node, "a mapping of names to texts");
-        }
-        Map<String, String> values = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-                throw fail(key + "." + e.getKey(), e.getValue(), "a text");
+        if (expr.has("all")) {
+            rejectUnknownKeys(expr, "expr.", List.of("all"));
+            JsonNode all = expr.get("all");
+            if (!all.isArray() || all.isEmpty()) {
+                throw fail("expr.all", all, "a non-empty list of {field, op, threshold} conditions");
             }
-            values.put(e.getKey(), e.getValue().asText());
-        }
-        return values;
-    }
-
-    private String text(String path, String expected) {
-        JsonNode node = required(path, expected);
-        if (!node.isTextual() || node.asText().isBlank()) {
-            throw fail(path, node, expected);
-        }
-        return node.asText();
-    }
-
-    private ObjectNode mapping(String key, String expected) {
-        JsonNode node = required(key, expected);
-        if (!(node instanceof ObjectNode object)) {
-            throw fail(key, node, expected);
-        }
-        return object;
-    }
-
-    private JsonNode required(String path, String expected) {
-        JsonNode node = body.at("/" + path.replace('.', '/'));
-        if (node.isMissingNode() || node.isNull()) {
-            throw new IllegalArgumentException(where(path) + label() + ": key '" + path + "' is missing: expected "
-                    + expected);
-        }
-        return node;
-    }
-
-    private void rejectUnknownKeys(ObjectNode node, String prefix, Iterable<String> known) {
-        for (Map.Entry<String, JsonNode> property : node.properties()) {
-            String key = property.getKey();
-            if (!contains(known, key)) {
-                throw new IllegalArgumentException(where(prefix + key) + label() + ": unknown key '" + prefix + key
-                        + "': expected one of " + known);
+            List<Expr> conditions = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                conditions.add(condition(all.get(i), "expr.all[" + i + "]"));
             }
+            return new Expr.All(conditions);
         }
-    }
-
-    private static boolean contains(Iterable<String> known, String key) {
-        for (String k : known) {
-            if (k.equals(key)) {
-                return true;
+        if (expr.has("burn_rate")) {
+            rejectUnknownKeys(expr, "expr.", List.of("burn_rate"));
+            JsonNode burn = expr.get("burn_rate");
+            if (!(burn instanceof ObjectNode burnRate)) {
+                throw fail("expr.burn_rate", burn, "a mapping {long, short, factor}");
             }
+            rejectUnknownKeys(burnRate, "expr.burn_rate.", BURN_KEYS);
+            return new Expr.BurnRatePair(duration("expr.burn_rate.long", required("expr.burn_rate.long", "a duration")),
+                    duration("expr.burn_rate.short", required("expr.burn_rate.short", "a duration")),
+                    number("expr.burn_rate.factor", "a number such as 14.4"));
         }
-        return false;
-    }
-
-    private IllegalArgumentException fail(String path, JsonNode value, String expected) {
-        return new IllegalArgumentException(where(path) + label() + ": key '" + path + "' is " + value
-                + ": expected " + expected);
-    }
-
-    private String label() {
-        return rule == null ? "alert rule" : "alert rule '" + rule + "'";
-    }
-
-    /** {@code origin line N (rules[i]): }, with the line of the key if known, else of the rule. */
-    private String where(String path) {
-        Integer keyLine = keyLines.get(path);
-        if (keyLine == null && path.contains(".")) {
-            keyLine = keyLines.get(path.substring(0, path.indexOf('.')));
+        if (expr.has("absent")) {
+            rejectUnknownKeys(expr, "expr.", List.of("absent"));
+            return new Expr.Absent(duration("expr.absent", expr.get("absent")));
         }
-        return origin + " line " + (keyLine == null ? line : keyLine) + " (rules[" + index + "]): ";
+        return condition(expr, "expr");
+    }
+
+    private Expr condition(JsonNode node, String path) {
+        if (!(node instanceof ObjectNode condition)) {
+            throw fail(path, node, "a mapping {field, op, threshold}");
+        }
+        rejectUnknownKeys(condition, path + ".", CONDITION_KEYS);
+        JsonNode field = condition.get("field");
+        if (field == null || !field.isTextual() || field.asText().isBlank()) {
+            throw fail(path + ".field", field, "a field name");
+        }
+        JsonNode op = condition.get("op");
+        String symbol = op != null && op.isTextual() ? op.asText() : "";
+        if (symbol.equals("==") || symbol.equals("!=")) {
+            JsonNode value = condition.get("value");
+            if (value == null || !value.isValueNode() || value.isNull()) {
+                throw fail(path + ".value", value, "the text or enum symbol to compare with, e.g. DOWN");
+            }
+            return new Expr.Equals(field.asText(), value.asText(), symbol.equals("!="));
+        }
+        Expr.Comparator comparator = Expr.Comparator.ofSymbol(symbol)
+                .orElseThrow(() -> fail(path + ".op", op, "one of " + OPS));
+        JsonNode threshold = condition.get("threshold");
+        if (threshold == null || !threshold.isNumber()) {
+            throw fail(path + ".threshold", threshold, "a number");
+        }
+        return new Expr.Threshold(field.asText(), comparator, threshold.doubleValue());
     }
 }

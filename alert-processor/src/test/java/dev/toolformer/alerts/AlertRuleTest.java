@@ -40,16 +40,16 @@ class AlertRuleTest {
 
     @Test
     void shouldCompareWithEachComparator() {
-        assertThat(AlertRule.Comparator.GT.test(1, 1)).isFalse();
-        assertThat(AlertRule.Comparator.GTE.test(1, 1)).isTrue();
-        assertThat(AlertRule.Comparator.LT.test(0.5, 1)).isTrue();
-        assertThat(AlertRule.Comparator.LTE.test(1.5, 1)).isFalse();
-        assertThat(AlertRule.Comparator.GT.test(Double.NaN, 0)).isFalse();
+        assertThat(Expr.Comparator.GT.test(1, 1)).isFalse();
+        assertThat(Expr.Comparator.GTE.test(1, 1)).isTrue();
+        assertThat(Expr.Comparator.LT.test(0.5, 1)).isTrue();
+        assertThat(Expr.Comparator.LTE.test(1.5, 1)).isFalse();
+        assertThat(Expr.Comparator.GT.test(Double.NaN, 0)).isFalse();
     }
 
     @Test
     void shouldOfferNumericSloWindowFieldsOnly() {
-        assertThat(AlertRule.FIELDS)
+        assertThat(Source.SLO.numericFields())
                 .contains("error_rate", "availability", "latency_p95_ms", "latency_p99_ms", "throughput_per_s",
                         "requests")
                 .doesNotContain("tool", "provider", "is_final", "window_end", "emitted_at", "latency_sketch");
@@ -58,7 +58,7 @@ class AlertRuleTest {
     @Test
     void shouldRejectNegativeForDuration() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01,
+                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", Expr.Comparator.GT, 0.01,
                         Duration.ofSeconds(-1), "critical", Map.of(), Map.of()))
                 .withMessage("alert rule 'HighErrorRate': key 'for' is PT-1S: expected a duration >= 0");
     }
@@ -68,20 +68,20 @@ class AlertRuleTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> rule(Map.of(), Map.of("summary", "{{tool}} in {{region}}")))
                 .withMessage("alert rule 'HighErrorRate': key 'annotations.summary' is \"{{tool}} in {{region}}\":"
-                        + " expected placeholders among {{tool}}, {{provider}}, {{value}}, {{threshold}},"
-                        + " not {{region}}");
+                        + " expected placeholders among {{value}}, {{threshold}}, {{alertname}}, {{severity}},"
+                        + " {{tool}}, {{provider}}, not {{region}}");
     }
 
     @Test
     void shouldRejectNonFiniteThreshold() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, Double.NaN,
+                .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", Expr.Comparator.GT, Double.NaN,
                         Duration.ZERO, "critical", Map.of(), Map.of()))
                 .withMessage("alert rule 'HighErrorRate': key 'expr.threshold' is NaN: expected a finite number");
     }
 
     private static AlertRule rule(Map<String, String> matchers, Map<String, String> annotations) {
-        return new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01, Duration.ZERO, "critical",
+        return new AlertRule("HighErrorRate", "error_rate", Expr.Comparator.GT, 0.01, Duration.ZERO, "critical",
                 matchers, annotations);
     }
 }

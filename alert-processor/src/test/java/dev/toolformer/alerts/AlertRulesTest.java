@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -14,18 +15,30 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertRulesTest {
 
     @Test
-    void shouldLoadDefaults() {
-        assertThat(AlertRules.defaults().rules()).containsExactly(
-                new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01, Duration.ofMinutes(2),
-                        "critical", Map.of("tool", "*", "provider", "*"), Map.of(
-                        "summary", "Error rate {{value}} above {{threshold}} for {{tool}}",
-                        "description", "More than 1% of tool calls failed (ERROR or TIMEOUT) for 2 minutes;"
-                                + " tool={{tool}} provider={{provider}}.")),
-                new AlertRule("HighLatency", "latency_p95_ms", AlertRule.Comparator.GT, 2000, Duration.ofMinutes(5),
-                        "warning", Map.of("tool", "*", "provider", "*"), Map.of(
-                        "summary", "p95 latency {{value}} ms above {{threshold}} ms for {{tool}}",
-                        "description", "The 95th percentile end-to-end latency stayed above 2 s for 5 minutes;"
-                                + " tool={{tool}} provider={{provider}}.")));
+    void shouldLoadDefaultsFromBundledConfigFile() {
+        AlertRules defaults = AlertRules.defaults();
+
+        assertThat(defaults.rules()).extracting(AlertRule::name).containsExactly("HighErrorRate", "HighLatency",
+                "HighMemoryUsage", "HighAPICosts", "ServiceDown", "ErrorBudgetBurn1h", "ErrorBudgetBurn6h",
+                "ErrorBudgetBurn1d", "ErrorBudgetBurn3d", "LowSpeculationAccuracy", "CostPerRequestVariance",
+                "SloDataAbsent");
+        assertThat(defaults.rules().get(0)).isEqualTo(new AlertRule("HighErrorRate", "toolformer.slo",
+                new Expr.Threshold("error_rate", Expr.Comparator.GT, 0.01), Duration.ofMinutes(2), "critical",
+                Map.of(), Map.of("team", "platform"), Map.of(
+                "summary", "High error rate detected for tool={{tool}} provider={{provider}}",
+                "description", "Error rate is {{value}} (above {{threshold}}) for 2 minutes.")));
+        assertThat(defaults.rules().get(5).expr())
+                .isEqualTo(new Expr.BurnRatePair(Duration.ofHours(1), Duration.ofMinutes(5), 14.4));
+        assertThat(defaults.incidents().rules()).extracting(IncidentPolicy.Rule::name)
+                .containsExactly("high_error_rate_response", "high_memory_response", "service_down_response");
+        assertThat(defaults.incidents().inhibitions()).containsExactly(new IncidentPolicy.Inhibit(
+                Map.of("alertname", "ServiceDown"), Map.of(), List.of("executor")));
+    }
+
+    @Test
+    void shouldShipTheEditableConfigFileAsTheDefault() {
+        assertThat(AlertRules.load(Path.of("../config/alerts/rules.yaml")).rules())
+                .isEqualTo(AlertRules.defaults().rules());
     }
 
     @Test
@@ -39,7 +52,7 @@ class AlertRulesTest {
                 """);
 
         assertThat(AlertRules.load(file).rules()).containsExactly(new AlertRule("LowAvailability", "availability",
-                AlertRule.Comparator.LTE, 0.99, Duration.ZERO, "page", Map.of(), Map.of()));
+                Expr.Comparator.LTE, 0.99, Duration.ZERO, "page", Map.of(), Map.of()));
     }
 
     @Test
@@ -58,7 +71,8 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_ratio, op: \">\", threshold: 0.01}"),
                         "rules.yaml"))
                 .withMessage("rules.yaml line 4 (rules[0]): alert rule 'HighErrorRate': key 'expr.field' is"
-                        + " \"error_ratio\": expected a numeric SloWindow field, one of " + AlertRule.FIELDS);
+                        + " \"error_ratio\": expected a numeric field of toolformer.slo, one of "
+                        + Source.SLO.numericFields());
     }
 
     @Test
@@ -67,7 +81,7 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \"=>\", threshold: 0.01}"),
                         "rules.yaml"))
                 .withMessage("rules.yaml line 4 (rules[0]): alert rule 'HighErrorRate': key 'expr.op' is \"=>\":"
-                        + " expected one of >, >=, <, <=");
+                        + " expected one of >, >=, <, <=, ==, !=");
     }
 
     @Test
@@ -94,7 +108,7 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "fro: 2m"), "rules.yaml"))
                 .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': unknown key 'fro':"
-                        + " expected one of [name, source, expr, for, severity, match, annotations]");
+                        + " expected one of [name, source, expr, for, severity, match, labels, annotations]");
     }
 
     @Test
@@ -103,7 +117,7 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "match: {model: gpt}"), "rules.yaml"))
                 .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'match' is \"model\":"
-                        + " expected a label, one of [provider, tool]");
+                        + " expected a label of toolformer.slo, one of [tool, provider]");
     }
 
     @Test
@@ -138,12 +152,97 @@ class AlertRulesTest {
     }
 
     @Test
-    void shouldRejectUnsupportedSource() {
+    void shouldRejectUnknownSource() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
+                        "source: toolformer.results"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'source' is"
+                        + " \"toolformer.results\": expected one of \"toolformer.slo\", \"toolformer.burn-rates\","
+                        + " \"toolformer.cost\", \"toolformer.speculation\", \"toolformer.health\"");
+    }
+
+    @Test
+    void shouldRejectFieldOfAnotherSource() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "source: toolformer.cost"), "rules.yaml"))
-                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'source' is"
-                        + " \"toolformer.cost\": expected \"toolformer.slo\", the only source supported so far");
+                .withMessage("rules.yaml line 4 (rules[0]): alert rule 'HighErrorRate': key 'expr.field' is"
+                        + " \"error_rate\": expected a numeric field of toolformer.cost, one of "
+                        + Source.COST.numericFields());
+    }
+
+    @Test
+    void shouldRejectBurnRatePairOutsideBurnRateSource() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {burn_rate: {long: 1h, short: 5m, factor: 14.4}}"),
+                        "rules.yaml"))
+                .withMessage("rules.yaml line 4 (rules[0]): alert rule 'HighErrorRate': key 'expr.burn_rate' is"
+                        + " used on toolformer.slo: expected source \"toolformer.burn-rates\"");
+    }
+
+    @Test
+    void shouldRejectEqualityOnNumericField() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \"==\", value: DOWN}"),
+                        "rules.yaml"))
+                .withMessageStartingWith("rules.yaml line 4 (rules[0]): alert rule 'HighErrorRate': key 'expr.field'"
+                        + " is \"error_rate\": expected a text or enum field of toolformer.slo for == and !=");
+    }
+
+    @Test
+    void shouldRejectForOnAbsentRule() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {absent: 10m}", "for: 1m"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'for' is PT1M:"
+                        + " expected 0 for an absent rule: expr.absent is the duration");
+    }
+
+    @Test
+    void shouldRejectIncidentActionWithUnknownType() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                        + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n"
+                        + "    actions: [restart_service]\n", "rules.yaml"))
+                .withMessage("rules.yaml line 9 (incidents[0]): incident rule 'r': key 'actions[0]' is"
+                        + " \"restart_service\": expected one of circuit_breaker, throttle, scale_up, notify, escalate,"
+                        + " check_dependencies, or a mapping {type, ...}");
+    }
+
+    @Test
+    void shouldRejectNotifyToUnknownReceiver() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                        + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n"
+                        + "    actions: [{type: notify, receiver: pager}]\n", "rules.yaml"))
+                .withMessage("rules.yaml line 9 (incidents[0]): incident rule 'r': key 'actions[0].receiver' is"
+                        + " \"pager\": expected one of the receivers []");
+    }
+
+    @Test
+    void shouldExpandEnvironmentInWebhookUrlsAndDropEmptyOnes() {
+        AlertRules rules = AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                + "receivers:\n  - name: oncall\n    webhooks:\n"
+                + "      - {url: \"${HOOK}/slack\", format: slack}\n"
+                + "      - {url: \"${UNSET:-}\", format: alertmanager}\n", "rules.yaml",
+                name -> name.equals("HOOK") ? "http://127.0.0.1:9" : null);
+
+        assertThat(rules.incidents().receivers().get("oncall").webhooks()).containsExactly(new IncidentPolicy.Webhook(
+                java.net.URI.create("http://127.0.0.1:9/slack"), IncidentPolicy.Format.SLACK));
+    }
+
+    @Test
+    void shouldReadIncidentRuleDefaultsAndRoute() {
+        AlertRules rules = AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                + "route: {group_by: [alertname, tool], group_wait: 0s}\n"
+                + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n"
+                + "    actions: [circuit_breaker, {type: throttle, rate_per_s: 5}]\n", "rules.yaml");
+
+        assertThat(rules.incidents().route()).isEqualTo(new IncidentPolicy.Route(null, List.of("alertname", "tool"),
+                Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(4)));
+        assertThat(rules.incidents().rules()).containsExactly(new IncidentPolicy.Rule("r",
+                Map.of("alertname", "HighErrorRate"), Duration.ofMinutes(5), 10, IncidentPolicy.Scope.RULE, List.of(
+                new IncidentPolicy.Action(IncidentPolicy.ActionType.CIRCUIT_BREAKER, null, null, null),
+                new IncidentPolicy.Action(IncidentPolicy.ActionType.THROTTLE, null, null, 5.0))));
     }
 
     @Test
@@ -166,7 +265,8 @@ class AlertRulesTest {
     void shouldRejectFileWithoutRules() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> AlertRules.parse("alerts: []\n", "rules.yaml"))
-                .withMessage("rules.yaml line 1: unknown key 'alerts': expected 'rules'");
+                .withMessage("rules.yaml line 1: unknown key 'alerts': expected one of"
+                        + " [rules, inhibit, route, receivers, incidents]");
     }
 
     private static Duration forOf(String duration) {

@@ -72,6 +72,6 @@ class AlertStatusTest {
         assertThatIllegalStateException()
                 .isThrownBy(() -> new AlertStatusSerde().deserialize("alert-state-changelog", bytes))
                 .withMessage("alert state in alert-state-changelog has 18 bytes, version 9:"
-                        + " expected 18 bytes of version 1");
+                        + " expected version 1 or 2");
     }
 }

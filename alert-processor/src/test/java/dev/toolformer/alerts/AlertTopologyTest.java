@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import dev.toolformer.schema.Silence;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertTopologyTest {
     private static final Instant T = Instant.parse("2026-03-01T12:00:00Z");
     private static final String GLOBAL = "HighErrorRate{provider=*,tool=*}";
+    /** The wall clock of the test driver; silences are in force from here. */
+    private static final Instant WALL = T;
 
     @TempDir
     Path stateDir;
@@ -33,6 +36,7 @@ class AlertTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, SloWindow> slo;
     private TestOutputTopic<String, AlertEvent> alerts;
+    private TestInputTopic<String, Silence> silences;
 
     @AfterEach
     void closeDriver() {
@@ -178,36 +182,67 @@ class AlertTopologyTest {
         pipe(window("*", "*", T.plusSeconds(60), 0.06, true));
 
         TestOutputTopic<String, AlertStatus> changelog = driver.createOutputTopic(
-                "toolformer-alert-processor-alert-state-changelog", Serdes.String().deserializer(),
+                "toolformer-alert-processor-alert-state-slo-changelog", Serdes.String().deserializer(),
                 new AlertStatusSerde());
         assertThat(changelog.readKeyValuesToMap()).isEqualTo(Map.of(GLOBAL,
-                new AlertStatus(AlertStatus.Phase.FIRING, T, T.plusSeconds(60))));
+                new AlertStatus(AlertStatus.Phase.FIRING, T, T.plusSeconds(60), 0.06,
+                        Map.of("tool", "*", "provider", "*"))));
     }
 
     @Test
-    void shouldDriveDefaultHighLatencyRuleThroughItsLifecycle() {
-        start(AlertRules.defaults());
-        String fingerprint = "HighLatency{provider=*,tool=*}";
+    void shouldMarkEventsSilencedWhileASilenceMatches() {
+        start(errorRateRule(Duration.ZERO, Map.of()));
+        silences.pipeInput("silence:1", Silences.silence(Map.of("tool", "search"), WALL, Duration.ofHours(1), "me",
+                "maintenance"), WALL);
 
-        for (int minute = 0; minute <= 6; minute++) {
-            pipe(window("*", "*", T.plusSeconds(60L * minute), 0.0, minute < 6 ? 2500.0 : 800.0, true));
-        }
+        pipe(window("search", "openai", T, 0.05, true));
+        pipe(window("fetch", "openai", T, 0.05, true));
 
-        List<AlertEvent> events = alerts.readValuesToList();
-        assertThat(events).extracting(AlertEvent::getFingerprint, AlertEvent::getState, AlertEvent::getValue,
-                        AlertEvent::getActiveSince, AlertEvent::getEventTime)
-                .containsExactly(
-                        tuple(fingerprint, AlertState.PENDING, 2500.0, T, T),
-                        tuple(fingerprint, AlertState.FIRING, 2500.0, T,
-                                T.plusSeconds(300)),
-                        tuple(fingerprint, AlertState.RESOLVED, 800.0, T,
-                                T.plusSeconds(360)));
-        assertThat(events.get(1).getLabels()).isEqualTo(Map.of("tool", "*", "provider", "*",
-                "alertname", "HighLatency", "severity", "warning"));
-        assertThat(events.get(1).getAnnotations()).isEqualTo(Map.of(
-                "summary", "p95 latency 2500 ms above 2000 ms for *",
-                "description", "The 95th percentile end-to-end latency stayed above 2 s for 5 minutes;"
-                        + " tool=* provider=*."));
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getFingerprint, AlertEvent::getSilenced)
+                .containsExactly(tuple("HighErrorRate{provider=openai,tool=search}", true),
+                        tuple("HighErrorRate{provider=openai,tool=fetch}", false));
+    }
+
+    @Test
+    void shouldStopMarkingSilencedOnceTheSilenceIsExpiredByTombstone() {
+        start(errorRateRule(Duration.ZERO, Map.of()));
+        silences.pipeInput("silence:1", Silences.silence(Map.of("tool", "search"), WALL, Duration.ofHours(1), "me",
+                ""), WALL);
+        silences.pipeInput("silence:1", null, WALL);
+
+        pipe(window("search", "openai", T, 0.05, true));
+
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getSilenced).containsExactly(false);
+    }
+
+    @Test
+    void shouldMarkEventsOfAnAcknowledgedEpisodeAcknowledged() {
+        start(errorRateRule(Duration.ZERO, Map.of()));
+        String fingerprint = "HighErrorRate{provider=openai,tool=search}";
+
+        pipe(window("search", "openai", T, 0.05, true));
+        driver.advanceWallClockTime(Duration.ofSeconds(90));
+        silences.pipeInput("ack:" + fingerprint, Silences.acknowledgement(fingerprint, T.plusSeconds(90),
+                Duration.ofHours(1), "me", "looking"), T.plusSeconds(90));
+        pipe(window("search", "openai", T.plusSeconds(60), 0.0, true));
+        pipe(window("search", "openai", T.plusSeconds(120), 0.05, true));
+
+        // The acknowledgement covers the episode it was made in, not the next one.
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getState, AlertEvent::getAcknowledged)
+                .containsExactly(tuple(AlertState.FIRING, false), tuple(AlertState.RESOLVED, true),
+                        tuple(AlertState.FIRING, false));
+    }
+
+    @Test
+    void shouldNotReportANewEpisodeAsAcknowledged() {
+        start(errorRateRule(Duration.ZERO, Map.of()));
+        String fingerprint = "HighErrorRate{provider=openai,tool=search}";
+        silences.pipeInput("ack:" + fingerprint, Silences.acknowledgement(fingerprint, T.minusSeconds(600),
+                Duration.ofDays(1), "me", ""), WALL);
+
+        pipe(window("search", "openai", T, 0.05, true));
+
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getAcknowledged).containsExactly(false);
     }
 
     private void start(AlertRule rule) {
@@ -217,7 +252,9 @@ class AlertTopologyTest {
     private void start(AlertRules rules) {
         AlertConfig config = AlertConfig.of(rules, stateDir);
         driver = new TopologyTestDriver(AlertTopology.build(config),
-                KafkaSettings.of("unused:9092").streams(config.applicationId(), config.stateDir()));
+                KafkaSettings.of("unused:9092").streams(config.applicationId(), config.stateDir()), WALL);
+        silences = driver.createInputTopic(Silences.TOPIC_NAME, Serdes.String().serializer(),
+                Silences.SERDE.serializer());
         slo = driver.createInputTopic(Topics.SLO.name(), Topics.SLO.keySerde().serializer(),
                 Topics.SLO.valueSerde().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS.name(), Topics.ALERTS.keySerde().deserializer(),
@@ -225,7 +262,7 @@ class AlertTopologyTest {
     }
 
     private static AlertRule errorRateRule(Duration forDuration, Map<String, String> matchers) {
-        return new AlertRule("HighErrorRate", "error_rate", AlertRule.Comparator.GT, 0.01, forDuration, "critical",
+        return new AlertRule("HighErrorRate", "error_rate", Expr.Comparator.GT, 0.01, forDuration, "critical",
                 matchers, Map.of("summary", "Error rate {{value}} above {{threshold}} for {{tool}}"));
     }
 

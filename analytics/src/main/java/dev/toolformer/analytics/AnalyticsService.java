@@ -6,6 +6,7 @@ import java.util.Properties;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The analytics service: one Kafka Streams client running {@link AnalyticsTopology}, exactly-once.
@@ -17,12 +18,18 @@ public final class AnalyticsService implements AutoCloseable {
     private static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
+    private final AnalyticsQueries queries;
+    private final AnalyticsApi api;
 
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
         Objects.requireNonNull(kafka, "kafka == null");
-        this.streams = new KafkaStreams(AnalyticsTopology.build(config), streamsProperties(config, kafka));
+        Properties props = streamsProperties(config, kafka);
+        this.streams = new KafkaStreams(AnalyticsTopology.build(config), props);
         streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
+        this.queries = AnalyticsQueries.of(streams, config);
+        String self = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        this.api = new AnalyticsApi(queries, Peers.of(streams, self), System::currentTimeMillis);
     }
 
     /** The shared Streams settings: exactly-once v2, undecodable records to the dead-letter topic. */
@@ -38,6 +45,19 @@ public final class AnalyticsService implements AutoCloseable {
     public boolean isRunning() {
         KafkaStreams.State state = streams.state();
         return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+    }
+
+    /** Interactive queries over this instance's state stores. */
+    public AnalyticsQueries queries() {
+        return queries;
+    }
+
+    /**
+     * The {@code /api/...} routes over {@link #queries()}, merging the answers of the other instances when the
+     * Kafka settings give this one's {@code application.server} (the host:port its HTTP API is reachable at).
+     */
+    public AnalyticsApi api() {
+        return api;
     }
 
     public KafkaStreams.State state() {

@@ -9,7 +9,8 @@ import dev.toolformer.schema.ToolResult;
 /**
  * Folds results into a window's {@link SloAccumulator}. Every result, whatever its status, adds one
  * latency ({@code finished_at - submitted_at}) and one execution time ({@code finished_at - started_at})
- * in ms; a negative difference (clock skew between hosts) counts as 0.
+ * in ms; a negative difference (clock skew between hosts) counts as 0. A latency at or above the latency
+ * SLO's threshold makes the result slow, a bad event of that SLO.
  */
 final class SloAggregation {
     private SloAggregation() {
@@ -22,7 +23,7 @@ final class SloAggregation {
                 .build();
     }
 
-    static SloAccumulator add(ToolResult result, SloAccumulator acc) {
+    static SloAccumulator add(ToolResult result, SloAccumulator acc, long latencyThresholdMs) {
         long latencyMs = millisBetween(result.getSubmittedAt(), result.getFinishedAt());
         long executionMs = millisBetween(result.getStartedAt(), result.getFinishedAt());
         DDSketch latency = Sketches.decode(acc.getLatencySketch());
@@ -33,7 +34,8 @@ final class SloAggregation {
                 .setLatencySketch(Sketches.encode(latency))
                 .setExecutionSketch(Sketches.encode(execution))
                 .setLatencyMaxMs(Math.max(acc.getLatencyMaxMs(), latencyMs))
-                .setExecutionMaxMs(Math.max(acc.getExecutionMaxMs(), executionMs));
+                .setExecutionMaxMs(Math.max(acc.getExecutionMaxMs(), executionMs))
+                .setLatencySlow(acc.getLatencySlow() + (latencyMs >= latencyThresholdMs ? 1 : 0));
         switch (result.getStatus()) {
             case SUCCESS -> next.setSuccess(acc.getSuccess() + 1);
             case ERROR -> next.setErrors(acc.getErrors() + 1);

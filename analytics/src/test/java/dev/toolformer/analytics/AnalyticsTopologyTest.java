@@ -243,7 +243,11 @@ class AnalyticsTopologyTest {
         String description = AnalyticsTopology.build(AnalyticsConfig.defaults(stateDir)).describe().toString();
 
         assertThat(description).doesNotContain("KSTREAM-", "KTABLE-")
-                .contains("slo-group-repartition", "stores: [slo-windows]", "stores: [slo-until-window-closes-store]");
+                .contains("slo-group-repartition", "stores: [slo-windows]", "stores: [slo-until-window-closes-store]",
+                        "cost-group-repartition", "speculation-group-repartition", "stores: [result-ids]",
+                        "burn-rate-buckets", "Processor: burn-rates (stores: ", "stores: [executor-health]",
+                        "stores: [cost-1h-windows]", "stores: [cost-1m-windows]", "stores: [speculation-windows]",
+                        "stores: [speculation-ids]");
     }
 
     private void start(AnalyticsConfig config) {

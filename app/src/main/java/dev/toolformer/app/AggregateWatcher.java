@@ -10,27 +10,30 @@ import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.SloWindow;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
-/** Reads {@code toolformer.alerts} and {@code toolformer.slo} from the moment it is created, for the demo summary. */
+/** Reads the alert, incident and SLO topics from the moment it is created, for the demo summary. */
 final class AggregateWatcher implements AutoCloseable {
     private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
     private static final AvroSerde<SloWindow> SLO = AvroSerde.of(SloWindow.class);
+    private static final AvroSerde<IncidentAction> INCIDENTS = AvroSerde.of(IncidentAction.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<AlertEvent> alerts = new ArrayList<>();
     private final List<SloWindow> sloWindows = new ArrayList<>();
+    private final List<IncidentAction> incidents = new ArrayList<>();
     private final Thread thread;
     private volatile boolean closed;
 
     AggregateWatcher(KafkaSettings kafka) {
         consumer = new KafkaConsumer<>(kafka.consumer(null, "toolformer-demo-" + UUID.randomUUID()));
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name())) {
+        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name(), Topics.INCIDENTS.name())) {
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
                     .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         }
@@ -61,6 +64,11 @@ final class AggregateWatcher implements AutoCloseable {
                 synchronized (this) {
                     alerts.add(event);
                 }
+            } else if (record.topic().equals(Topics.INCIDENTS.name())) {
+                IncidentAction action = INCIDENTS.decode(record.value());
+                synchronized (this) {
+                    incidents.add(action);
+                }
             } else {
                 SloWindow window = SLO.decode(record.value());
                 synchronized (this) {
@@ -74,6 +82,10 @@ final class AggregateWatcher implements AutoCloseable {
 
     synchronized List<AlertEvent> alerts() {
         return List.copyOf(alerts);
+    }
+
+    synchronized List<IncidentAction> incidents() {
+        return List.copyOf(incidents);
     }
 
     synchronized List<SloWindow> sloWindows() {

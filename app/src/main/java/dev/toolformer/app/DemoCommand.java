@@ -10,11 +10,14 @@ import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import dev.toolformer.producer.LoadGenerator;
 import dev.toolformer.producer.LoadProfile;
 import dev.toolformer.producer.ToolformerClient;
+import dev.toolformer.schema.ToolRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,13 +42,18 @@ final class DemoCommand implements Callable<Integer> {
             description = "Requests per second (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--failure-rate", paramLabel = "P", defaultValue = "0.02",
+    @Option(names = "--failure-rate", paramLabel = "P", defaultValue = "0.005",
             description = "Probability that a simulated call fails (default: ${DEFAULT-VALUE}).")
     double failureRate;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep broker data and state here (default: a temporary directory, deleted at exit).")
     Path dataDir;
+
+    @Option(names = "--incident", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Inject an incident midway: one provider fails for a quarter of the run (default: on;"
+                    + " --no-incident turns it off).")
+    boolean incident;
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "60s",
             description = "How long to wait for the last results after the load stops (default: ${DEFAULT-VALUE}).")
@@ -65,7 +73,11 @@ final class DemoCommand implements Callable<Integer> {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("toolformer-demo-") : dataDir;
         PrintWriter out = spec.commandLine().getOut();
-        try (Pipeline running = Pipeline.start(pipeline.toOptions(dir))) {
+        Pipeline.Options options = pipeline.toOptions(dir);
+        if (incident && options.alertRules() == null) {
+            options = options.withAlertRules(IncidentInjector.demoRules());
+        }
+        try (Pipeline running = Pipeline.start(options)) {
             if (!running.awaitReady(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("services not ready after 120 s: " + running.notReady());
             }
@@ -95,8 +107,18 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             Instant start = Instant.now();
             LoadGenerator generator = new LoadGenerator(client, profile);
-            long sent = generator.run(rate, duration, r -> outstanding.add(r.getRequestId()));
-            summary.sent(sent, generator.failedToSend());
+            AtomicLong sent = new AtomicLong();
+            Consumer<ToolRequest> track = r -> {
+                outstanding.add(r.getRequestId());
+                sent.incrementAndGet();
+            };
+            Thread injector = !incident ? null : Thread.ofPlatform().name("demo-incident").start(() ->
+                    new IncidentInjector(client, duration, Math.max(5, rate / 10)).run(track));
+            generator.run(rate, duration, track);
+            if (injector != null) {
+                injector.join();
+            }
+            summary.sent(sent.get(), generator.failedToSend());
             long deadline = System.nanoTime() + drainTimeout.toNanos();
             while (!outstanding.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -105,6 +127,7 @@ final class DemoCommand implements Callable<Integer> {
             Thread.sleep(1500); // let the last SLO windows and alert transitions arrive
             summary.executor(running.executorStats());
             summary.alerts(aggregates.alerts());
+            summary.incidents(aggregates.incidents(), running.executorCount());
             summary.sloWindows(aggregates.sloWindows());
         }
         return summary;

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
@@ -24,6 +25,8 @@ final class DemoSummary {
         double costUsd;
     }
 
+    private static final int MAX_LINES = 15;
+
     private final double rate;
     private final Duration duration;
     private final Map<ToolStatus, Long> byStatus = new EnumMap<>(ToolStatus.class);
@@ -37,6 +40,8 @@ final class DemoSummary {
     private List<AlertEvent> alerts = List.of();
     private List<SloWindow> sloWindows = List.of();
     private ExecutorStats executor;
+    private List<IncidentAction> incidents = List.of();
+    private int executorCount;
 
     DemoSummary(double rate, Duration duration) {
         this.rate = rate;
@@ -74,6 +79,11 @@ final class DemoSummary {
         this.sloWindows = windows;
     }
 
+    synchronized void incidents(List<IncidentAction> actions, int executors) {
+        this.incidents = actions;
+        this.executorCount = executors;
+    }
+
     synchronized void executor(ExecutorStats stats) {
         this.executor = stats;
     }
@@ -96,7 +106,7 @@ final class DemoSummary {
         out.println("results by status  " + statuses);
         printLatency(out);
         if (executor != null) {
-            out.printf("executor            peak in flight %,d (max %,d), completed %,d, retries %,d, dead letters %,d,"
+            out.printf("executors           peak in flight %,d (max %,d), completed %,d, retries %,d, dead letters %,d,"
                     + " rejected %,d, cancelled %,d%n", executor.peakInFlight(), executor.maxInFlight(),
                     executor.completed(), executor.retries(), executor.deadLetters(), executor.rejected(),
                     executor.cancelled());
@@ -104,6 +114,17 @@ final class DemoSummary {
         printCost(out);
         printSlo(out);
         printAlerts(out);
+        printIncidents(out);
+    }
+
+    private void printIncidents(PrintWriter out) {
+        out.printf("incident actions    %d on toolformer.incidents; %d executor(s) running at the end%n",
+                incidents.size(), executorCount);
+        incidents.stream().limit(MAX_LINES).forEach(a -> out.printf("  %-18s %-16s %-16s %s%n",
+                a.getOutcome(), a.getAction(), a.getRule(), a.getDetail()));
+        if (incidents.size() > MAX_LINES) {
+            out.printf("  ... and %d more (toolformer.incidents)%n", incidents.size() - MAX_LINES);
+        }
     }
 
     private void printLatency(PrintWriter out) {
@@ -145,9 +166,12 @@ final class DemoSummary {
 
     private void printAlerts(PrintWriter out) {
         out.printf("alerts              %d transitions on toolformer.alerts%n", alerts.size());
-        for (AlertEvent a : alerts) {
+        for (AlertEvent a : alerts.stream().limit(MAX_LINES).toList()) {
             out.printf("  %-8s %-16s %s value %.4f threshold %.4f%n", a.getState(), a.getRule(),
                     new TreeMap<>(a.getLabels()), a.getValue(), a.getThreshold());
+        }
+        if (alerts.size() > MAX_LINES) {
+            out.printf("  ... and %d more (toolformer.alerts)%n", alerts.size() - MAX_LINES);
         }
     }
 

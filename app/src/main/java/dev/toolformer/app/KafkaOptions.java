@@ -7,7 +7,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that talks to a Kafka cluster. */
-final class KafkaOptions {
+public final class KafkaOptions {
     static final String LOCAL = "127.0.0.1:9092";
 
     @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
@@ -18,7 +18,12 @@ final class KafkaOptions {
             description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable.")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    KafkaSettings settings() {
+    /** The {@code --bootstrap-servers} value. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public KafkaSettings settings() {
         return new KafkaSettings(bootstrapServers, properties);
     }
 }

@@ -1,11 +1,11 @@
 package dev.toolformer.app;
 
+import dev.toolformer.common.serde.RecordJson;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.UUID;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
@@ -18,11 +18,7 @@ import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
-import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ExecutorStats;
-import dev.toolformer.executor.Pricing;
-import dev.toolformer.executor.ToolExecutor;
-import dev.toolformer.executor.ToolRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -32,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The all-in-one: an embedded broker (unless a cluster is given), the topics, one executor, the
+ * The all-in-one: an embedded broker (unless a cluster is given), the topics, the executors, the
  * analytics topology and the alert processor in one JVM, with the HTTP surface. Closing stops them
  * in reverse order of start.
  */
@@ -57,7 +53,10 @@ final class Pipeline implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private KafkaSettings kafka;
-    private ToolExecutor executor;
+    /** The most executors the alert processor's scale_up action may run in the all-in-one. */
+    static final int MAX_EXECUTORS = 4;
+
+    private ExecutorFleet executors;
     private AnalyticsService analytics;
     private AlertProcessorService alerts;
     private AdminHttpServer http;
@@ -86,10 +85,9 @@ final class Pipeline implements AutoCloseable {
         try (Admin admin = Admin.create(kafka.admin())) {
             TopicProvisioner.ensureTopics(admin, Topics.ALL, options.partitions(), options.replicationFactor());
         }
-        executor = new ToolExecutor(ExecutorConfig.defaults("executor-" + UUID.randomUUID().toString().substring(0, 8)),
-                kafka, ToolRegistry.discover(), Pricing.defaults(), metrics);
-        executor.start();
-        started.push(() -> executor.close(options.drainTimeout()));
+        executors = new ExecutorFleet(kafka, metrics, MAX_EXECUTORS, options.drainTimeout());
+        started.push(executors);
+        executors.add();
 
         Path streams = options.dataDir().resolve("streams");
         analytics = new AnalyticsService(AnalyticsConfig.defaults(streams.resolve("analytics")), kafka);
@@ -97,14 +95,22 @@ final class Pipeline implements AutoCloseable {
         started.push(() -> analytics.close(Duration.ofSeconds(30)));
 
         alerts = new AlertProcessorService(AlertConfig.of(
-                options.alertRules() == null ? AlertRules.defaults() : options.alertRules(), streams.resolve("alerts")), kafka);
+                options.alertRules() == null ? AlertRules.defaults() : options.alertRules(), streams.resolve("alerts")),
+                kafka, executors);
         alerts.start();
         started.push(() -> alerts.close(Duration.ofSeconds(30)));
 
         DashboardFeed feed = new DashboardFeed(kafka);
         started.push(feed);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
-        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady, dashboard::register);
+        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady, config -> {
+            dashboard.register(config);
+            analytics.api().register(config);
+            config.routes.get("/api/alerts", ctx -> ctx.json(alerts.firingAlerts().values().stream()
+                    .map(RecordJson::toMap).toList()));
+            config.routes.get("/api/silences", ctx -> ctx.json(alerts.silences().stream()
+                    .map(RecordJson::toMap).toList()));
+        });
         started.push(http);
         started.push(dashboard); // its event streams end before the HTTP server stops
         log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
@@ -116,9 +122,13 @@ final class Pipeline implements AutoCloseable {
         return http.port();
     }
 
-    /** Counters of the all-in-one's executor. */
+    /** Counters of the all-in-one's executors. */
     ExecutorStats executorStats() {
-        return executor.stats();
+        return executors.stats();
+    }
+
+    int executorCount() {
+        return executors.size();
     }
 
     KafkaSettings kafka() {
@@ -126,7 +136,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     boolean isReady() {
-        return executor != null && executor.isReady() && analytics.isRunning() && alerts.isRunning();
+        return executors != null && executors.isReady() && analytics.isRunning() && alerts.isRunning();
     }
 
     /** Waits until every service is ready; false if that takes longer than {@code timeout}. */
@@ -143,7 +153,7 @@ final class Pipeline implements AutoCloseable {
 
     List<String> notReady() {
         List<String> out = new java.util.ArrayList<>();
-        if (executor == null || !executor.isReady()) {
+        if (executors == null || !executors.isReady()) {
             out.add("executor");
         }
         if (analytics == null || !analytics.isRunning()) {

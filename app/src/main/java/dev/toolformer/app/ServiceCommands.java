@@ -45,9 +45,15 @@ final class ServiceCommands {
     /** Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. */
     private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
                            AutoCloseable service, BooleanSupplier ready) throws Exception {
+        return run(name, options, httpPort, metrics, service, ready, config -> { });
+    }
+
+    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
+                           AutoCloseable service, BooleanSupplier ready,
+                           java.util.function.Consumer<io.javalin.config.JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              AutoCloseable running = service;
-             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, ready)) {
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, ready, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());
             signal.await();
@@ -117,7 +123,7 @@ final class ServiceCommands {
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
             return run("analytics", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning);
+                    service::isRunning, service.api()::register);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.toolformer.app;
 
+import dev.toolformer.common.serde.RecordJson;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;

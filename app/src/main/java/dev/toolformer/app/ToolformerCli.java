@@ -3,6 +3,10 @@ package dev.toolformer.app;
 import java.io.PrintWriter;
 
 import dev.toolformer.app.logging.Logging;
+import dev.toolformer.app.ops.BackupCommand;
+import dev.toolformer.app.ops.CapacityCommand;
+import dev.toolformer.app.ops.CostReportCommand;
+import dev.toolformer.app.ops.RestoreCommand;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +19,9 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "toolformer", mixinStandardHelpOptions = true, versionProvider = ToolformerCli.Version.class,
         description = "Runs the tool calls of LLM agents over Kafka and keeps them within their SLOs.",
         subcommands = {UpCommand.class, DemoCommand.class, SubmitCommand.class, ResultsCommand.class,
-                TopicsCommand.class, DashboardCommand.class, ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
+                TopicsCommand.class, DashboardCommand.class, AlertsCommand.class, SilenceCommand.class, AckCommand.class,
+                BackupCommand.class, RestoreCommand.class, CostReportCommand.class, CapacityCommand.class,
+                ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
                 ServiceCommands.AlertProcessor.class, CommandLine.HelpCommand.class})
 public final class ToolformerCli implements Runnable {
     /** Exit code for bad command-line input or configuration. */

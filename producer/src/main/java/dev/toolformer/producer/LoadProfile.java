@@ -27,9 +27,12 @@ public record LoadProfile(double echoShare, double speculativeShare, double fail
         }
     }
 
-    /** A realistic mix: 20 % echo, 20 % speculative, 2 % failures, 0.5 % timeouts, ~120 ms calls. */
+    /**
+     * A realistic, healthy mix: 20 % echo, 20 % speculative, 0.5 % failures, 0.1 % timeouts, ~120 ms
+     * calls; below the 1 % error-rate alert, so that an injected incident stands out.
+     */
     public static LoadProfile defaults() {
-        return new LoadProfile(0.2, 0.2, 0.02, 0.005, 120, 5_000, 42);
+        return new LoadProfile(0.2, 0.2, 0.005, 0.001, 120, 5_000, 42);
     }
 
     private static void requireRatio(String key, double value) {

@@ -1,5 +1,6 @@
 package dev.toolformer.app.dashboard;
 
+import dev.toolformer.common.serde.RecordJson;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-import dev.toolformer.app.RecordJson;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topic;
@@ -177,6 +177,12 @@ public final class DashboardFeed implements AutoCloseable {
 
     private void accept(ConsumerRecord<String, byte[]> record) {
         Panel panel = panelByTopic.get(record.topic());
+        if (record.value() == null && panel.latestPerKey) {
+            synchronized (this) {
+                latest.get(panel).remove(record.key()); // a tombstone: e.g. an executor forgotten by analytics
+            }
+            return;
+        }
         Map<String, Object> value;
         try {
             value = RecordJson.toMap(panel.topic.valueSerde().deserializer().deserialize(record.topic(), record.value()));

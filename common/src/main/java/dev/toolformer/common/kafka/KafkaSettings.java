@@ -87,8 +87,6 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         // Undecodable input goes to toolformer.dlq with its reason; the stream goes on.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
-        // Opt in now to what Kafka 5.0 makes the default (and silence its start-up warning).
-        p.put("processing.exception.handler.global.enabled", true);
         p.putAll(overrides);
         return p;
     }

@@ -13,6 +13,7 @@ import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.ExecutorHeartbeat;
 import dev.toolformer.schema.IncidentAction;
+import dev.toolformer.schema.Silence;
 import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.SpeculationWindow;
@@ -50,9 +51,12 @@ public final class Topics {
     public static final Topic<IncidentAction> INCIDENTS = delete("toolformer.incidents", "incident id",
             IncidentAction.class, DAY.multipliedBy(90), "actions taken, with outcome");
 
-    /** Every topic, in the order of DESIGN.md. */
+    public static final Topic<Silence> SILENCES = new Topic<>("toolformer.silences", "silence:<id> / ack:<fingerprint>",
+            Silence.class, CleanupPolicy.COMPACT, Duration.ZERO, "silences and acknowledgements of alerts");
+
+    /** Every topic, in the order of DESIGN.md, then the ones added since. */
     public static final List<Topic<?>> ALL = List.of(REQUESTS, RESULTS, SPECULATION_OUTCOMES, HEARTBEATS, CONTROL,
-            DLQ, SLO, BURN_RATES, COST, SPECULATION, HEALTH, ALERTS, INCIDENTS);
+            DLQ, SLO, BURN_RATES, COST, SPECULATION, HEALTH, ALERTS, INCIDENTS, SILENCES);
 
     private Topics() {
     }

@@ -40,7 +40,8 @@ class TopicsTest {
                 "toolformer.speculation",
                 "toolformer.health",
                 "toolformer.alerts",
-                "toolformer.incidents");
+                "toolformer.incidents",
+                "toolformer.silences");
     }
 
     @Test
@@ -51,10 +52,11 @@ class TopicsTest {
     }
 
     @Test
-    void shouldCompactHealthAndDeleteEveryOtherTopic() {
+    void shouldCompactHealthAndSilencesAndDeleteEveryOtherTopic() {
         assertThat(Topics.HEALTH.cleanupPolicy()).isEqualTo(CleanupPolicy.COMPACT);
         assertThat(Topics.HEALTH.configs()).containsExactlyEntriesOf(Map.of("cleanup.policy", "compact"));
-        assertThat(Topics.ALL).filteredOn(t -> t != Topics.HEALTH)
+        assertThat(Topics.SILENCES.cleanupPolicy()).isEqualTo(CleanupPolicy.COMPACT);
+        assertThat(Topics.ALL).filteredOn(t -> t != Topics.HEALTH && t != Topics.SILENCES)
                 .extracting(Topic::cleanupPolicy)
                 .containsOnly(CleanupPolicy.DELETE);
     }

@@ -1,4 +1,4 @@
-package dev.toolformer.app;
+package dev.toolformer.common.serde;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;

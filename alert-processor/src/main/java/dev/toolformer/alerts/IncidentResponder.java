@@ -1,0 +1,236 @@
+package dev.toolformer.alerts;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.toolformer.schema.Silence;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns alert transitions into incident actions and notifications. A plain consumer of toolformer.alerts
+ * (group {@code <applicationId>-responder}, so instances share the alerts) owned by one poll thread,
+ * which plans (cooldowns, caps, grouping, escalation timers) and commits; anything that blocks (Kafka
+ * sends, webhooks, Admin calls, scaling) runs on virtual threads, never inside a Streams processor.
+ * Every instance also reads all of toolformer.silences and the firing alerts, for silences,
+ * acknowledgements and inhibition.
+ */
+final class IncidentResponder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IncidentResponder.class);
+    private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
+
+    private final AlertConfig config;
+    private final Clock clock;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final TopicView<Silence> silences;
+    private final TopicView<AlertEvent> firing;
+    private final ResponsePlanner planner;
+    private final NotificationGrouper grouper;
+    private final Mutes mutes;
+    private final ActionRunner runner;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Thread thread;
+    private Admin admin;
+    private volatile boolean running = true;
+
+    IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        IncidentPolicy policy = config.rules().incidents();
+        String group = config.applicationId() + "-responder";
+        this.consumer = new KafkaConsumer<>(kafka.consumer(group, group));
+        this.producer = new KafkaProducer<>(kafka.producer(group));
+        this.silences = new TopicView<>(kafka, Silences.TOPIC_NAME, Silences.SERDE::decode, (k, v) -> true);
+        this.firing = new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode,
+                (k, v) -> v.getState() == AlertState.FIRING);
+        this.planner = new ResponsePlanner(policy);
+        this.grouper = new NotificationGrouper(policy.route());
+        this.mutes = new Mutes(silences.values(), firing.values(), policy.inhibitions());
+        WebhookSender webhooks = new WebhookSender(Duration.ofMillis(500), Duration.ofSeconds(10));
+        this.runner = new ActionRunner(producer, () -> admin(kafka), scaleUp, webhooks, policy, config.applicationId(),
+                clock);
+        this.thread = Thread.ofPlatform().name("incident-responder-" + config.applicationId()).unstarted(this::run);
+    }
+
+    void start() {
+        silences.start();
+        firing.start();
+        thread.start();
+    }
+
+    /** Alerts firing now, by fingerprint (a live view of toolformer.alerts). */
+    Map<String, AlertEvent> firingAlerts() {
+        return firing.values();
+    }
+
+    /** Silences and acknowledgements stored now. */
+    Collection<Silence> silences() {
+        return silences.values().values();
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(Topics.ALERTS.name()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // Offsets are committed after each batch: nothing pending to commit here.
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    LOG.info("incident responder assigned {}", partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    LOG.warn("incident responder lost {}; their alerts go to another instance", partitions);
+                }
+            });
+            silences.awaitCaughtUp(Duration.ofSeconds(30));
+            while (running) {
+                pollOnce();
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (AuthorizationException | UnsupportedVersionException e) {
+            LOG.error("incident responder stops: {}", e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void pollOnce() throws InterruptedException {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        } catch (WakeupException | AuthorizationException | UnsupportedVersionException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.warn("incident responder poll failed: {}; polling on", e.getMessage());
+            return;
+        }
+        Instant now = clock.instant();
+        List<Future<?>> batch = new ArrayList<>();
+        Map<String, List<ResponsePlanner.Run>> runs = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            AlertEvent alert = decode(record, now);
+            if (alert != null) {
+                if (alert.getState() == AlertState.RESOLVED) {
+                    grouper.resolve(alert);
+                }
+                planner.onEvent(alert, now, mutes).forEach(t -> dispatch(t, now, runs));
+            }
+        }
+        planner.due(now, mutes, firing.values()).forEach(t -> dispatch(t, now, runs));
+        // One virtual thread per alert keeps each alert's actions in their configured order.
+        runs.values().forEach(list -> batch.add(workers.submit(() -> list.forEach(runner::run))));
+        grouper.due(now, mutes).forEach(n -> workers.submit(() -> runner.notify(n)));
+        awaitAll(batch);
+        if (!records.isEmpty()) {
+            producer.flush();
+            consumer.commitSync();
+        }
+    }
+
+    private void dispatch(ResponsePlanner.Task task, Instant now, Map<String, List<ResponsePlanner.Run>> runs) {
+        switch (task) {
+            case ResponsePlanner.Notify n -> grouper.add(n.receiver(), n.alert(), now);
+            case ResponsePlanner.Skip s -> runner.skip(s);
+            case ResponsePlanner.Run r ->
+                    runs.computeIfAbsent(r.alert().getFingerprint(), k -> new ArrayList<>()).add(r);
+        }
+    }
+
+    private AlertEvent decode(ConsumerRecord<String, byte[]> record, Instant now) {
+        try {
+            AlertEvent alert = ALERTS.decode(record.value());
+            if (Instant.ofEpochMilli(record.timestamp()).isBefore(now.minus(config.maxEventAge()))) {
+                LOG.debug("not acting on {} {}: older than {}", alert.getFingerprint(), alert.getState(),
+                        config.maxEventAge());
+                return null;
+            }
+            return alert;
+        } catch (DecodeException e) {
+            LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+            return null;
+        }
+    }
+
+    private static void awaitAll(List<Future<?>> futures) throws InterruptedException {
+        for (Future<?> f : futures) {
+            try {
+                f.get(2, TimeUnit.MINUTES);
+            } catch (ExecutionException e) {
+                LOG.error("incident action failed", e.getCause());
+            } catch (TimeoutException e) {
+                LOG.error("incident action still running after 2 minutes; committing anyway");
+            }
+        }
+    }
+
+    private synchronized Admin admin(KafkaSettings kafka) {
+        if (admin == null) {
+            admin = Admin.create(kafka.admin());
+        }
+        return admin;
+    }
+
+    /** Stops polling, lets running actions finish (up to {@code timeout}), and closes the clients. */
+    boolean close(Duration timeout) {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(timeout.toMillis());
+            workers.shutdown();
+            boolean done = workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            silences.close();
+            firing.close();
+            producer.close(Duration.ofSeconds(5));
+            synchronized (this) {
+                if (admin != null) {
+                    admin.close(Duration.ofSeconds(5));
+                }
+            }
+            return done && !thread.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.toolformer.app;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+import dev.toolformer.alerts.AlertHistory;
+import dev.toolformer.alerts.Silences;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code toolformer ack ALERT}: acknowledge a firing alert, stopping its escalation and repeats. */
+@Command(name = "ack", mixinStandardHelpOptions = true,
+        description = "Acknowledge a firing alert by its fingerprint (see 'toolformer alerts'): no escalation and no"
+                + " repeated notifications for its current firing episode.")
+final class AckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Parameters(paramLabel = "ALERT", description = "Fingerprint of the alert, e.g. 'HighErrorRate{provider=*,tool=*}'.")
+    String fingerprint;
+
+    @Option(names = "--for", paramLabel = "DURATION", defaultValue = "24h",
+            description = "How long the acknowledgement lasts (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--comment", paramLabel = "TEXT", defaultValue = "", description = "What is being done.")
+    String comment;
+
+    @Option(names = "--by", paramLabel = "NAME", description = "Who (default: the user name).")
+    String by = System.getProperty("user.name", "");
+
+    @Override
+    public Integer call() {
+        AlertEvent alert = AlertHistory.latest(kafka.settings()).get(fingerprint);
+        if (alert == null || alert.getState() == AlertState.RESOLVED) {
+            throw new IllegalArgumentException("no active alert " + fingerprint + " (see 'toolformer alerts')");
+        }
+        Silences.publish(kafka.settings(), Silences.acknowledgement(fingerprint, Instant.now(), duration, by, comment));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("acknowledged " + fingerprint + " (" + alert.getState() + " since " + alert.getActiveSince() + ")");
+        out.flush();
+        return 0;
+    }
+}

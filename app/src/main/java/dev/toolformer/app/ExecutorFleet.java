@@ -1,0 +1,88 @@
+package dev.toolformer.app;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.toolformer.alerts.ScaleUpHandler;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.ExecutorStats;
+import dev.toolformer.executor.Pricing;
+import dev.toolformer.executor.ToolExecutor;
+import dev.toolformer.executor.ToolRegistry;
+import dev.toolformer.schema.AlertEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The executors of the all-in-one, in one consumer group: it starts with one and the alert
+ * processor's {@code scale_up} action adds more, up to a maximum, exactly as more pods would.
+ */
+final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
+    private final KafkaSettings kafka;
+    private final MeterRegistry meters;
+    private final int max;
+    private final Duration drain;
+    private final ToolRegistry tools = ToolRegistry.discover();
+    private final Pricing pricing = Pricing.defaults();
+    private final List<ToolExecutor> executors = new CopyOnWriteArrayList<>();
+
+    ExecutorFleet(KafkaSettings kafka, MeterRegistry meters, int max, Duration drain) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max executors must be >= 1, was " + max);
+        }
+        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
+        this.meters = Objects.requireNonNull(meters, "meters == null");
+        this.max = max;
+        this.drain = drain;
+    }
+
+    /** Starts one more executor; the id of the new one. */
+    synchronized String add() {
+        if (executors.size() >= max) {
+            throw new IllegalStateException("already at the maximum of " + max + " executors");
+        }
+        String id = "executor-" + UUID.randomUUID().toString().substring(0, 8);
+        ToolExecutor executor = new ToolExecutor(ExecutorConfig.defaults(id), kafka, tools, pricing, meters);
+        executor.start();
+        executors.add(executor);
+        return id;
+    }
+
+    @Override
+    public String scaleUp(AlertEvent alert) {
+        String id = add();
+        return "started " + id + " (" + executors.size() + " of " + max + ") for " + alert.getRule();
+    }
+
+    int size() {
+        return executors.size();
+    }
+
+    boolean isReady() {
+        return !executors.isEmpty() && executors.stream().allMatch(ToolExecutor::isReady);
+    }
+
+    /** The fleet's counters: sums, and the largest peak. */
+    ExecutorStats stats() {
+        ExecutorStats total = null;
+        for (ToolExecutor executor : executors) {
+            ExecutorStats s = executor.stats();
+            total = total == null ? s : new ExecutorStats(total.inFlight() + s.inFlight(),
+                    Math.max(total.peakInFlight(), s.peakInFlight()), total.maxInFlight() + s.maxInFlight(),
+                    total.completed() + s.completed(), total.retries() + s.retries(),
+                    total.deadLetters() + s.deadLetters(), total.rejected() + s.rejected(),
+                    total.cancelled() + s.cancelled(), total.pausedPartitions() + s.pausedPartitions(),
+                    total.queued() + s.queued());
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        executors.parallelStream().forEach(e -> e.close(drain));
+        executors.clear();
+    }
+}

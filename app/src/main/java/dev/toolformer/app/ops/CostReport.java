@@ -1,0 +1,223 @@
+package dev.toolformer.app.ops;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import dev.toolformer.schema.SpeculationOutcome;
+import dev.toolformer.schema.ToolResult;
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+
+/**
+ * What the results of a period cost, by provider, model and tool, what speculation wasted, and
+ * recommendations whose savings are computed from those results and the price table only.
+ */
+final class CostReport {
+    private static final Duration MONTH = Duration.ofDays(30);
+
+    /**
+     * @param smallRequestTokens     a tool's requests on a model are "small" when 90 % of them use at most
+     *                               this many tokens (input + output): a cheaper model is then suggested
+     * @param minSpeculationAccuracy below this share of speculative calls used, raising the threshold is suggested
+     * @param highVarianceRatio      a model whose cost per request has a coefficient of variation above this is flagged
+     */
+    record Options(long smallRequestTokens, double minSpeculationAccuracy, double highVarianceRatio) {
+        static final Options DEFAULTS = new Options(1_000, 0.7, 1.0);
+
+        Options {
+            if (smallRequestTokens < 1) {
+                throw new IllegalArgumentException("small-request tokens must be >= 1, was " + smallRequestTokens);
+            }
+            if (!(minSpeculationAccuracy >= 0 && minSpeculationAccuracy <= 1)) {
+                throw new IllegalArgumentException("min speculation accuracy must be within [0, 1], was " + minSpeculationAccuracy);
+            }
+        }
+    }
+
+    /** Cost of one group of results; variance and standard deviation are of the sample of per-request costs. */
+    record Line(String key, long requests, long inputTokens, long outputTokens, double costUsd, double costPerRequestUsd,
+                double costPerRequestVariance, double costPerRequestStddev, double maxCostUsd) {
+    }
+
+    /** Speculative calls of one tool ({@code *} for all) and what the unused ones cost. */
+    record Speculation(String tool, long speculative, long used, long unused, long unresolved, Double accuracy,
+                       double wastedCostUsd, double unresolvedCostUsd) {
+    }
+
+    /** One suggestion; savings are null when it saves nothing measurable. */
+    record Recommendation(String kind, String target, String reasoning, Double savingsUsd, Double savingsUsdPer30Days) {
+    }
+
+    record Report(String from, String to, String pricing, long requests, long duplicateResults, double costUsd,
+                  List<Line> byProvider, List<Line> byModel, List<Line> byTool, List<Speculation> speculation,
+                  List<Recommendation> recommendations, double totalSavingsUsd, double totalSavingsUsdPer30Days) {
+    }
+
+    private CostReport() {
+    }
+
+    /** The report of the results finished within {@code [from, to)}. */
+    static Report build(List<ToolResult> results, List<SpeculationOutcome> outcomes, PriceTable prices, Instant from,
+                        Instant to, Options options) {
+        Objects.requireNonNull(prices, "prices == null");
+        Map<String, ToolResult> unique = new LinkedHashMap<>();
+        long inWindow = 0;
+        for (ToolResult r : results) {
+            if (r.getFinishedAt().isBefore(from) || !r.getFinishedAt().isBefore(to)) {
+                continue;
+            }
+            inWindow++;
+            unique.putIfAbsent(r.getRequestId(), r);
+        }
+        List<ToolResult> kept = List.copyOf(unique.values());
+        double monthFactor = (double) MONTH.toMillis() / Duration.between(from, to).toMillis();
+        List<Speculation> speculation = speculation(kept, outcomes);
+        List<Recommendation> recs = new ArrayList<>();
+        recs.addAll(cheaperModels(kept, prices, options, monthFactor));
+        recs.addAll(speculationThresholds(speculation, options, monthFactor));
+        recs.addAll(highVariance(lines(kept, CostReport::modelKey), options));
+        double savings = recs.stream().map(Recommendation::savingsUsd).filter(Objects::nonNull).mapToDouble(d -> d).sum();
+        return new Report(from.toString(), to.toString(), prices.source(), kept.size(), inWindow - kept.size(),
+                kept.stream().mapToDouble(ToolResult::getCostUsd).sum(),
+                lines(kept, r -> orNone(r.getProvider())), lines(kept, CostReport::modelKey), lines(kept, r -> r.getTool()),
+                speculation, recs, savings, savings * monthFactor);
+    }
+
+    private static List<Line> lines(List<ToolResult> results, Function<ToolResult, String> key) {
+        Map<String, List<ToolResult>> groups = new TreeMap<>();
+        results.forEach(r -> groups.computeIfAbsent(key.apply(r), k -> new ArrayList<>()).add(r));
+        List<Line> out = new ArrayList<>();
+        groups.forEach((k, rs) -> {
+            SummaryStatistics cost = new SummaryStatistics();
+            rs.forEach(r -> cost.addValue(r.getCostUsd()));
+            out.add(new Line(k, rs.size(), rs.stream().mapToLong(ToolResult::getInputTokens).sum(),
+                    rs.stream().mapToLong(ToolResult::getOutputTokens).sum(), cost.getSum(), cost.getMean(),
+                    rs.size() > 1 ? cost.getVariance() : 0, rs.size() > 1 ? cost.getStandardDeviation() : 0, cost.getMax()));
+        });
+        out.sort(Comparator.comparingDouble(Line::costUsd).reversed().thenComparing(Line::key));
+        return out;
+    }
+
+    /** Per tool and overall ({@code *}): a speculative call whose outcome says "not used" is wasted cost. */
+    private static List<Speculation> speculation(List<ToolResult> results, List<SpeculationOutcome> outcomes) {
+        Map<String, Boolean> used = new HashMap<>();
+        outcomes.forEach(o -> used.put(o.getRequestId(), o.getUsed()));
+        Map<String, long[]> counts = new TreeMap<>();
+        Map<String, double[]> costs = new TreeMap<>();
+        for (ToolResult r : results) {
+            if (!r.getSpeculative()) {
+                continue;
+            }
+            Boolean u = used.get(r.getRequestId());
+            int slot = u == null ? 2 : u ? 0 : 1;
+            for (String tool : List.of(r.getTool(), "*")) {
+                counts.computeIfAbsent(tool, t -> new long[3])[slot]++;
+                costs.computeIfAbsent(tool, t -> new double[3])[slot] += r.getCostUsd();
+            }
+        }
+        List<Speculation> out = new ArrayList<>();
+        counts.forEach((tool, c) -> {
+            double[] cost = costs.get(tool);
+            Double accuracy = c[0] + c[1] == 0 ? null : (double) c[0] / (c[0] + c[1]);
+            out.add(new Speculation(tool, c[0] + c[1] + c[2], c[0], c[1], c[2], accuracy, cost[1], cost[2]));
+        });
+        return out;
+    }
+
+    /**
+     * For each tool's small requests on a model, the provider's model that would have cost least for
+     * exactly those token counts; savings = what they cost minus that.
+     */
+    private static List<Recommendation> cheaperModels(List<ToolResult> results, PriceTable prices, Options options,
+                                                      double monthFactor) {
+        Map<String, List<ToolResult>> groups = new TreeMap<>();
+        results.stream().filter(r -> r.getInputTokens() + r.getOutputTokens() > 0)
+                .forEach(r -> groups.computeIfAbsent(r.getTool() + "|" + modelKey(r), k -> new ArrayList<>()).add(r));
+        List<Recommendation> out = new ArrayList<>();
+        for (List<ToolResult> group : groups.values()) {
+            ToolResult first = group.getFirst();
+            long p90 = p90Tokens(group);
+            if (p90 > options.smallRequestTokens()) {
+                continue;
+            }
+            double actual = group.stream().mapToDouble(ToolResult::getCostUsd).sum();
+            String best = null;
+            double bestCost = actual;
+            for (String model : prices.models(first.getProvider())) {
+                if (model.equals(first.getModel())) {
+                    continue;
+                }
+                double repriced = group.stream().mapToDouble(r -> prices.costUsd(r.getProvider(), model,
+                        r.getInputTokens(), r.getOutputTokens())).sum();
+                if (repriced < bestCost) {
+                    best = model;
+                    bestCost = repriced;
+                }
+            }
+            if (best != null) {
+                double saved = actual - bestCost;
+                out.add(new Recommendation("cheaper-model", first.getTool() + " on " + modelKey(first), String.format(Locale.ROOT,
+                        "%d requests of tool %s on %s used at most %d tokens in 90 %% of cases (<= %d): small. They cost $%.4f; "
+                                + "the same tokens on %s/%s cost $%.4f at %s prices. Route this tool's requests to %s if its quality suffices.",
+                        group.size(), first.getTool(), modelKey(first), p90, options.smallRequestTokens(), actual,
+                        first.getProvider(), best, bestCost, prices.source(), best), saved, saved * monthFactor));
+            }
+        }
+        return out;
+    }
+
+    private static List<Recommendation> speculationThresholds(List<Speculation> speculation, Options options,
+                                                              double monthFactor) {
+        List<Recommendation> out = new ArrayList<>();
+        for (Speculation s : speculation) {
+            if (s.tool().equals("*") || s.accuracy() == null || s.accuracy() >= options.minSpeculationAccuracy() || s.unused() == 0) {
+                continue;
+            }
+            out.add(new Recommendation("speculation-threshold", s.tool(), String.format(Locale.ROOT,
+                    "Only %d of %d decided speculative calls of tool %s were used (%.1f %% < %.1f %%). Raising the speculation "
+                            + "threshold for it saves up to $%.4f, what its %d unused speculative calls cost.",
+                    s.used(), s.used() + s.unused(), s.tool(), 100 * s.accuracy(), 100 * options.minSpeculationAccuracy(),
+                    s.wastedCostUsd(), s.unused()), s.wastedCostUsd(), s.wastedCostUsd() * monthFactor));
+        }
+        return out;
+    }
+
+    private static List<Recommendation> highVariance(List<Line> byModel, Options options) {
+        List<Recommendation> out = new ArrayList<>();
+        for (Line l : byModel) {
+            if (l.requests() < 2 || l.costPerRequestUsd() <= 0) {
+                continue;
+            }
+            double cv = l.costPerRequestStddev() / l.costPerRequestUsd();
+            if (cv > options.highVarianceRatio()) {
+                out.add(new Recommendation("cost-variance", l.key(), String.format(Locale.ROOT,
+                        "Cost per request on %s varies widely: mean $%.6f, standard deviation $%.6f (%.1f x the mean), max $%.6f. "
+                                + "Look for oversized prompts or outputs; a token cap bounds the worst case.",
+                        l.key(), l.costPerRequestUsd(), l.costPerRequestStddev(), cv, l.maxCostUsd()), null, null));
+            }
+        }
+        return out;
+    }
+
+    private static long p90Tokens(List<ToolResult> group) {
+        long[] tokens = group.stream().mapToLong(r -> r.getInputTokens() + r.getOutputTokens()).sorted().toArray();
+        return tokens[(int) Math.ceil(0.9 * tokens.length) - 1];
+    }
+
+    private static String modelKey(ToolResult r) {
+        return orNone(r.getProvider()) + "/" + orNone(r.getModel());
+    }
+
+    private static String orNone(String s) {
+        return s == null || s.isEmpty() ? "none" : s;
+    }
+}
