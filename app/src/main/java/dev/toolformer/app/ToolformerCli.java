@@ -3,6 +3,8 @@ package dev.toolformer.app;
 import java.io.PrintWriter;
 
 import dev.toolformer.app.logging.Logging;
+import dev.toolformer.common.tracing.Tracing;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import dev.toolformer.app.ops.BackupCommand;
 import dev.toolformer.app.ops.CapacityCommand;
 import dev.toolformer.app.ops.CostReportCommand;
@@ -34,13 +36,24 @@ public final class ToolformerCli implements Runnable {
             defaultValue = "text", description = "Log lines as human-readable text or JSON (default: ${DEFAULT-VALUE}).")
     Logging.Format logFormat;
 
+    @CommandLine.Option(names = "--otlp-endpoint", scope = CommandLine.ScopeType.INHERIT, paramLabel = "URL",
+            defaultValue = "${env:OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}",
+            description = "Send sampled spans over OTLP/HTTP here, e.g. http://jaeger:4318/v1/traces (default: none).")
+    String otlpEndpoint;
+
+    @CommandLine.Option(names = "--trace-sample-ratio", scope = CommandLine.ScopeType.INHERIT, paramLabel = "RATIO",
+            defaultValue = "0.1", description = "Share of traces sampled, 0..1 (default: ${DEFAULT-VALUE}).")
+    double traceSampleRatio;
+
     @CommandLine.Option(names = "--log-level", scope = CommandLine.ScopeType.INHERIT, paramLabel = "LEVEL",
             defaultValue = "${env:TOOLFORMER_LOG_LEVEL:-INFO}",
             description = "TRACE, DEBUG, INFO, WARN or ERROR (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        Tracing.shutdown(); // flush the last sampled spans
+        System.exit(code);
     }
 
     /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad input). */
@@ -68,6 +81,10 @@ public final class ToolformerCli implements Runnable {
         }
         try {
             Logging.configure(format, level, "toolformer-" + last.commandSpec().name());
+            String endpoint = last.matchedOptionValue("--otlp-endpoint", System.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+            double ratio = last.matchedOptionValue("--trace-sample-ratio", Tracing.DEFAULT_SAMPLE_RATIO);
+            Tracing.configure(ratio, endpoint == null || endpoint.isBlank() ? null
+                    : OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build());
         } catch (RuntimeException e) {
             throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), e.getMessage(), e);
         }

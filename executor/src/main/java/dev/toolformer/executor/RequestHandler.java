@@ -19,13 +19,23 @@ import dev.toolformer.common.deadletter.DeadLetters;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import org.slf4j.MDC;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
@@ -168,6 +178,41 @@ final class RequestHandler {
 
     private void run(ConsumerRecord<String, byte[]> record, ToolRequest request, TopicPartition partition,
                      Completion done) {
+        // One span per tool execution (GenAI semantic conventions), a child of the publisher's span; its
+        // ids and the request's are on every log line written meanwhile.
+        Span span = Tracing.tracer().spanBuilder("execute_tool " + request.getTool())
+                .setParent(Tracing.extract(record.headers()))
+                .setSpanKind(SpanKind.INTERNAL)
+                .setAttribute("gen_ai.operation.name", "execute_tool")
+                .setAttribute("gen_ai.tool.name", request.getTool())
+                .setAttribute("gen_ai.system", request.getProvider())
+                .setAttribute("gen_ai.request.model", request.getModel())
+                .setAttribute("toolformer.request_id", request.getRequestId())
+                .startSpan();
+        try (Scope scope = span.makeCurrent();
+             MDC.MDCCloseable r = MDC.putCloseable("request_id", request.getRequestId());
+             MDC.MDCCloseable c = MDC.putCloseable("correlation_id", request.getCorrelationId());
+             MDC.MDCCloseable t = MDC.putCloseable("trace_id", span.getSpanContext().getTraceId());
+             MDC.MDCCloseable s = MDC.putCloseable("span_id", span.getSpanContext().getSpanId())) {
+            ToolResult result = execute(record, request, partition, done);
+            if (result != null) {
+                span.setAttribute("toolformer.status", result.getStatus().name());
+                span.setAttribute("gen_ai.usage.input_tokens", result.getInputTokens());
+                span.setAttribute("gen_ai.usage.output_tokens", result.getOutputTokens());
+                if (result.getStatus() != ToolStatus.SUCCESS) {
+                    span.setStatus(StatusCode.ERROR, result.getStatus().name());
+                }
+                log.debug("Executed {} for request {}: {} after {} attempt(s)", request.getTool(),
+                        request.getRequestId(), result.getStatus(), result.getAttempts());
+            }
+        } finally {
+            span.end();
+        }
+    }
+
+    /** Runs the request and publishes its result; the result, or null when it was abandoned. */
+    private ToolResult execute(ConsumerRecord<String, byte[]> record, ToolRequest request, TopicPartition partition,
+                               Completion done) {
         String requestId = request.getRequestId();
         Execution execution = new Execution(requestId, partition);
         executions.put(requestId, execution);
@@ -192,18 +237,21 @@ final class RequestHandler {
         Thread.interrupted();
         if (!publish) {
             inFlight.decrementAndGet();
-            return;
+            return null;
         }
         ToolResult result = run.result();
         metrics.result(result);
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
-        // The request's headers (correlation id, trace context) travel on with its result.
-        out.add(new ProducerRecord<>(Topics.RESULTS.name(), null, requestId, RESULTS.encode(result), record.headers()));
+        // The request's headers (correlation id) travel on with its result, under this execution's span.
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        Tracing.inject(Context.current(), headers);
+        out.add(new ProducerRecord<>(Topics.RESULTS.name(), null, requestId, RESULTS.encode(result), headers));
         if (run.retriesExhausted()) {
             out.add(deadLetter(record, DeadLetterReason.RETRIES_EXHAUSTED, result.getError().getType() + ": "
                     + result.getError().getMessage(), result.getAttempts()));
         }
         publish(out, done);
+        return result;
     }
 
     private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> record, DeadLetterReason reason,

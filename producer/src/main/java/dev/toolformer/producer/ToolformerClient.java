@@ -19,8 +19,13 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -88,13 +93,25 @@ public final class ToolformerClient implements AutoCloseable {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(
                 Topics.REQUESTS.name(), request.getRequestId(), REQUESTS.encode(request));
         record.headers().add(CORRELATION_ID_HEADER, request.getCorrelationId().getBytes(StandardCharsets.UTF_8));
+        // The trace starts here (or continues the caller's current span) and travels in the headers.
+        Span span = Tracing.tracer().spanBuilder("publish " + Topics.REQUESTS.name())
+                .setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", Topics.REQUESTS.name())
+                .setAttribute("gen_ai.tool.name", request.getTool())
+                .setAttribute("toolformer.request_id", request.getRequestId())
+                .startSpan();
+        Tracing.inject(Context.current().with(span), record.headers());
         CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
         producer.send(record, (metadata, error) -> {
             if (error != null) {
+                span.recordException(error);
+                span.setStatus(StatusCode.ERROR);
                 sent.completeExceptionally(error);
             } else {
                 sent.complete(metadata);
             }
+            span.end();
         });
         return sent;
     }

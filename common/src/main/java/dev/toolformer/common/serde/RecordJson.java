@@ -10,7 +10,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.IndexedRecord;
 
 /**
@@ -45,8 +45,8 @@ public final class RecordJson {
             case IndexedRecord r -> toMap(r);
             case Instant i -> i.toString();
             case ByteBuffer b -> Base64.getEncoder().encodeToString(bytes(b));
-            case GenericContainer e -> e.toString();
             case Enum<?> e -> e.name();
+            case GenericEnumSymbol<?> e -> e.toString();
             case Map<?, ?> m -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 m.forEach((k, v) -> out.put(String.valueOf(k), plain(v)));
