@@ -1,7 +1,6 @@
 package dev.toolformer.app;
 
 import java.util.Objects;
-import java.util.function.BooleanSupplier;
 
 import java.util.function.Consumer;
 
@@ -10,8 +9,8 @@ import io.javalin.config.JavalinConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * The HTTP surface every process serves: {@code /health/live}, {@code /health/ready} (503 until the
- * services it hosts are ready) and {@code /metrics} in the Prometheus text format.
+ * The HTTP surface every process serves: {@code /health/live}, {@code /health/ready} (503 until every
+ * check passes; the body lists each check) and {@code /metrics} in the Prometheus text format.
  */
 final class AdminHttpServer implements AutoCloseable {
     private final Javalin app;
@@ -20,12 +19,8 @@ final class AdminHttpServer implements AutoCloseable {
         this.app = app;
     }
 
-    static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, BooleanSupplier ready) {
-        return start(host, port, metrics, ready, config -> { });
-    }
-
-    /** As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier)}, plus the routes {@code more} adds. */
-    static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, BooleanSupplier ready,
+    /** Serves health, metrics and the routes {@code more} adds. */
+    static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, HealthChecks health,
                                  Consumer<JavalinConfig> more) {
         Objects.requireNonNull(metrics, "metrics == null");
         Javalin app = Javalin.create(config -> {
@@ -34,8 +29,8 @@ final class AdminHttpServer implements AutoCloseable {
             config.jetty.port = port;
             config.routes.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "UP")));
             config.routes.get("/health/ready", ctx -> {
-                boolean up = ready.getAsBoolean();
-                ctx.status(up ? 200 : 503).json(java.util.Map.of("status", up ? "UP" : "STARTING"));
+                var report = health.report();
+                ctx.status("UP".equals(report.get("status")) ? 200 : 503).json(report);
             });
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));

@@ -28,10 +28,12 @@ final class DashboardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMeters.bind(metrics, "dashboard");
         try (UntilStopped signal = new UntilStopped();
              DashboardFeed feed = new DashboardFeed(kafka.settings());
              DashboardRoutes routes = new DashboardRoutes(feed);
-             AdminHttpServer http = AdminHttpServer.start(httpHost, httpPort, metrics, feed::caughtUp, routes::register);
+             HealthChecks health = new HealthChecks().kafka(kafka.settings()).add("dashboard", feed::caughtUp);
+             AdminHttpServer http = AdminHttpServer.start(httpHost, httpPort, metrics, health, routes::register);
              DashboardRoutes streams = routes) { // event streams end before the HTTP server stops
             System.err.printf("toolformer dashboard: http://%s:%d/ for %s%n", httpHost, http.port(), kafka.bootstrapServers);
             signal.await();

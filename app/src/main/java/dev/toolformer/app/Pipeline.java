@@ -19,8 +19,6 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorStats;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -73,8 +71,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     private void startAll(Options options) {
-        new JvmMemoryMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
+        ProcessMeters.bind(metrics, "all-in-one");
         if (options.cluster() == null) {
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.dataDir().resolve("kafka"), options.brokerPort());
             started.push(broker);
@@ -102,8 +99,15 @@ final class Pipeline implements AutoCloseable {
 
         DashboardFeed feed = new DashboardFeed(kafka);
         started.push(feed);
+        recordSpeculationAccuracy(feed);
+        HealthChecks health = new HealthChecks().kafka(kafka)
+                .add("executors", executors::isReady)
+                .add("analytics", analytics::isRunning)
+                .add("alert-processor", alerts::isRunning)
+                .add("dashboard", feed::caughtUp);
+        started.push(health);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
-        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, this::isReady, config -> {
+        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, health, config -> {
             dashboard.register(config);
             analytics.api().register(config);
             config.routes.get("/api/alerts", ctx -> ctx.json(alerts.firingAlerts().values().stream()
@@ -115,6 +119,18 @@ final class Pipeline implements AutoCloseable {
         started.push(dashboard); // its event streams end before the HTTP server stops
         log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
                 kafka.bootstrapServers(), options.httpHost(), http.port());
+    }
+
+    /** Observes the accuracy of every closed speculation window that had outcomes. */
+    private void recordSpeculationAccuracy(DashboardFeed feed) {
+        var accuracy = ProcessMeters.speculationAccuracy(metrics);
+        feed.onItem(item -> {
+            if (item.panel().equals("speculation") && Boolean.TRUE.equals(item.value().get("is_final"))
+                    && "*".equals(item.value().get("tool"))
+                    && ((Number) item.value().get("hits")).longValue() + ((Number) item.value().get("misses")).longValue() > 0) {
+                accuracy.record(((Number) item.value().get("accuracy")).doubleValue());
+            }
+        });
     }
 
     /** The port the HTTP surface listens on (resolved when 0 was asked for). */

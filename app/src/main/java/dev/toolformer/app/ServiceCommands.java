@@ -16,7 +16,6 @@ import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
@@ -48,12 +47,14 @@ final class ServiceCommands {
         return run(name, options, httpPort, metrics, service, ready, config -> { });
     }
 
+
     private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
                            AutoCloseable service, BooleanSupplier ready,
                            java.util.function.Consumer<io.javalin.config.JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              AutoCloseable running = service;
-             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, ready, routes)) {
+             HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, ready);
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());
             signal.await();
@@ -64,9 +65,9 @@ final class ServiceCommands {
         return 0;
     }
 
-    private static PrometheusMeterRegistry metrics() {
+    private static PrometheusMeterRegistry metrics(String component) {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
+        ProcessMeters.bind(metrics, component);
         return metrics;
     }
 
@@ -94,7 +95,7 @@ final class ServiceCommands {
         public Integer call() throws Exception {
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
             ExecutorConfig config = ExecutorConfig.defaults(id).withMaxInFlight(maxInFlight);
-            PrometheusMeterRegistry metrics = metrics();
+            PrometheusMeterRegistry metrics = metrics("executor");
             KafkaSettings kafka = options.kafka.settings();
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
                     pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
@@ -122,7 +123,7 @@ final class ServiceCommands {
             AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace);
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
-            return run("analytics", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
+            return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
                     service::isRunning, service.api()::register);
         }
     }
@@ -146,7 +147,7 @@ final class ServiceCommands {
             AlertProcessorService service = new AlertProcessorService(
                     AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")), options.kafka.settings());
             service.start();
-            return run("alert-processor", options, httpPort, metrics(), () -> service.close(Duration.ofSeconds(30)),
+            return run("alert-processor", options, httpPort, metrics("alert-processor"), () -> service.close(Duration.ofSeconds(30)),
                     service::isRunning);
         }
     }

@@ -3,6 +3,7 @@ package dev.toolformer.executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,6 +36,7 @@ public final class ToolExecutor implements AutoCloseable {
     private final RequestLoop loop;
     private final ControlListener control;
     private final HeartbeatPublisher heartbeat;
+    private final List<KafkaClientMetrics> clientMetrics;
     private Thread pollThread;
     private Thread controlThread;
 
@@ -53,7 +56,11 @@ public final class ToolExecutor implements AutoCloseable {
         Resilience resilience = new Resilience(config, metrics);
         RequestRunner runner = new RequestRunner(tools, pricing, config, workers, clock, resilience, metrics);
         this.handler = new RequestHandler(config, producer, runner, metrics, clock, workers);
-        this.loop = new RequestLoop(config, new KafkaConsumer<>(requestConsumer(kafka, config)), handler);
+        KafkaConsumer<String, byte[]> requests = new KafkaConsumer<>(requestConsumer(kafka, config));
+        this.loop = new RequestLoop(config, requests, handler);
+        // Kafka's own client metrics (consumer lag, fetch and send rates) next to ours.
+        this.clientMetrics = List.of(new KafkaClientMetrics(requests), new KafkaClientMetrics(producer));
+        clientMetrics.forEach(m -> m.bindTo(meters));
         this.control = new ControlListener(new KafkaConsumer<>(kafka.consumer(null, config.executorId() + "-control")),
                 new ControlHandler(config, resilience, handler, metrics, clock, timers));
         this.heartbeat = new HeartbeatPublisher(config.executorId(), producer, this::stats, loop::lag, clock);
@@ -120,6 +127,7 @@ public final class ToolExecutor implements AutoCloseable {
             control.closeUnstarted();
         }
         workers.shutdownNow();
+        clientMetrics.forEach(KafkaClientMetrics::close);
         producer.close(Duration.ofSeconds(10));
     }
 

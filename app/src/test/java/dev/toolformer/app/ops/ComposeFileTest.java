@@ -21,6 +21,9 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeFileTest {
     private static final Map<String, Integer> SERVICES = Map.of("executor", 8081, "analytics", 8082, "alert-processor", 8083);
+    private static final Map<String, String> MONITORING = Map.of(
+            "prometheus", "prom/prometheus", "grafana", "grafana/grafana", "jaeger", "jaegertracing/all-in-one");
+    private static final Map<String, Integer> HEALTH_PORTS = Map.of("prometheus", 9090, "grafana", 3000, "jaeger", 14269);
     private static final Set<String> TOP_LEVEL = Set.of("name", "services", "volumes", "networks", "configs", "secrets");
 
     static Map<String, Object> compose;
@@ -35,7 +38,8 @@ class ComposeFileTest {
     @Test
     void shouldUseOnlyComposeTopLevelKeys() {
         assertThat(compose.keySet()).allMatch(k -> TOP_LEVEL.contains(k) || k.startsWith("x-"), "a Compose top-level key");
-        assertThat(services().keySet()).contains("kafka", "topics").containsAll(SERVICES.keySet());
+        assertThat(services().keySet()).contains("kafka", "topics").containsAll(SERVICES.keySet())
+                .containsAll(MONITORING.keySet());
         services().forEach((name, s) -> assertThat(s.containsKey("image") || s.containsKey("build")).as(name).isTrue());
     }
 
@@ -71,6 +75,46 @@ class ComposeFileTest {
             assertThat(map(map(service(name), "depends_on"), "topics").get("condition")).as(name)
                     .isEqualTo("service_completed_successfully");
         });
+    }
+
+    @Test
+    void shouldRunPrometheusGrafanaAndJaegerWithHealthChecksOnTheirPorts() {
+        MONITORING.forEach((name, image) -> {
+            Map<String, Object> s = service(name);
+            assertThat(String.valueOf(s.get("image"))).as(name).startsWith(image + ":");
+            Map<String, Object> healthcheck = map(s, "healthcheck");
+            assertThat(healthcheck).as(name).containsKeys("test", "interval", "timeout", "retries");
+            assertThat(String.join(" ", strings(healthcheck.get("test")))).as(name + " health check")
+                    .contains("http://127.0.0.1:" + HEALTH_PORTS.get(name) + "/");
+        });
+        assertThat(strings(service("prometheus").get("ports"))).contains("9090:9090");
+        assertThat(strings(service("grafana").get("ports"))).contains("3000:3000");
+        assertThat(strings(service("jaeger").get("ports"))).contains("16686:16686", "4317:4317", "4318:4318");
+        assertThat(map(map(service("grafana"), "depends_on"), "prometheus").get("condition")).isEqualTo("service_healthy");
+    }
+
+    @Test
+    void shouldMountTheMonitoringConfigWhereEachToolLooksForIt() {
+        assertThat(strings(service("prometheus").get("volumes"))).contains(
+                "./config/monitoring/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+                "./config/monitoring/alert-rules.yml:/etc/prometheus/alert-rules.yml:ro");
+        assertThat(strings(service("prometheus").get("command"))).contains("--config.file=/etc/prometheus/prometheus.yml");
+        assertThat(strings(service("grafana").get("volumes"))).contains(
+                "./config/monitoring/grafana/provisioning:/etc/grafana/provisioning:ro",
+                "./config/monitoring/grafana/dashboards:/etc/grafana/dashboards:ro");
+        services().forEach((name, s) -> {
+            for (String volume : strings(s.getOrDefault("volumes", List.of()))) {
+                if (volume.startsWith("./")) {
+                    assertThat(Path.of("..", volume.substring(2, volume.indexOf(':')))).as(name + " mounts " + volume).exists();
+                }
+            }
+        });
+    }
+
+    @Test
+    void shouldSendTheServicesTracesToJaeger() {
+        SERVICES.keySet().forEach(name -> assertThat(map(service(name), "environment"))
+                .as(name).containsEntry("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://jaeger:4318/v1/traces"));
     }
 
     @Test
