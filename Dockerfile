@@ -16,7 +16,7 @@ COPY config config
 RUN ./mvnw -B -q -DskipTests package -pl app -am
 
 FROM eclipse-temurin:21-jre
-RUN useradd --system --home /var/lib/toolformer toolformer && mkdir -p /var/lib/toolformer && chown toolformer /var/lib/toolformer
+RUN useradd --system --uid 10001 --home /var/lib/toolformer toolformer && mkdir -p /var/lib/toolformer && chown toolformer /var/lib/toolformer
 WORKDIR /opt/toolformer
 COPY --from=build /src/app/target/toolformer.jar ./
 COPY --from=build /src/app/target/lib ./lib
