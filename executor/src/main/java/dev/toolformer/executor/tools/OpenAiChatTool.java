@@ -1,0 +1,288 @@
+package dev.toolformer.executor.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toolformer.common.security.Redactor;
+import dev.toolformer.executor.InvalidArgumentsException;
+import dev.toolformer.executor.RetriableToolException;
+import dev.toolformer.executor.Tool;
+import dev.toolformer.executor.ToolCall;
+import dev.toolformer.executor.ToolOutput;
+
+/**
+ * Calls an OpenAI-compatible chat-completions endpoint ({@code POST {base}/chat/completions}).
+ * Arguments: {@code messages} (required, array of {@code {role, content}}), {@code model} (the call's
+ * model when absent), {@code temperature}, {@code max_tokens}. Output:
+ * {@code {"content": ..., "finish_reason": ..., "model": ...}} from the first choice; the response's
+ * {@code usage} becomes the call's token counts.
+ *
+ * <p>The base URL comes from the system property {@code toolformer.openai.base-url}, else the
+ * environment variable {@code TOOLFORMER_OPENAI_BASE_URL}, else {@code https://api.openai.com/v1}. The
+ * API key comes from {@code toolformer.openai.api-key}, else {@code OPENAI_API_KEY}, and never from the
+ * arguments; it never appears in outputs or errors (error bodies pass through {@link Redactor}).
+ * No key configured: the request is sent without {@code Authorization} (local servers need none).
+ *
+ * <p>Failures: 429, 5xx and connection errors are {@link RetriableToolException}s; 401/403 and other
+ * statuses are {@link ChatCompletionException}s (permanent).
+ */
+public final class OpenAiChatTool implements Tool {
+    public static final String BASE_URL_ENV = "TOOLFORMER_OPENAI_BASE_URL";
+    public static final String BASE_URL_PROPERTY = "toolformer.openai.base-url";
+    public static final String API_KEY_ENV = "OPENAI_API_KEY";
+    public static final String API_KEY_PROPERTY = "toolformer.openai.api-key";
+    public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
+    /** Largest response read (4 MiB): a chat completion is far smaller. */
+    static final int MAX_RESPONSE_BYTES = 4 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ARGUMENTS = Set.of("messages", "model", "temperature", "max_tokens");
+
+    @Override
+    public String name() {
+        return "openai-chat";
+    }
+
+    @Override
+    public ToolOutput execute(ToolCall call) throws Exception {
+        ObjectNode args = call.arguments();
+        checkArgumentNames(args);
+        ObjectNode request = JSON.createObjectNode();
+        String model = model(args, call);
+        request.put("model", model);
+        request.set("messages", messages(args));
+        temperature(args, request);
+        maxTokens(args, request);
+
+        URI endpoint = endpoint();
+        String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
+        HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
+                .version(HttpSupport.version(endpoint.getScheme()))
+                .timeout(HttpSupport.timeout(call, 0))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)));
+        if (key != null) {
+            http.header("Authorization", "Bearer " + key);
+        }
+
+        HttpResponse<InputStream> response;
+        String body;
+        try {
+            response = HttpSupport.CLIENT.send(http.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpSupport.Bounded read = HttpSupport.read(response.body(), MAX_RESPONSE_BYTES);
+            body = read.text(HttpSupport.charset(response.headers().firstValue("content-type").orElse(null)));
+        } catch (IOException e) {
+            throw new RetriableToolException("openai-chat: request to " + describe(endpoint) + " failed: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + clean(e.getMessage(), key)), null);
+        }
+        int status = response.statusCode();
+        if (status == 429 || status >= 500) {
+            throw new RetriableToolException("openai-chat: " + describe(endpoint) + " returned " + status + errorDetail(body, key));
+        }
+        if (status == 401 || status == 403) {
+            String why = key == null
+                    ? "no API key is configured (set " + API_KEY_ENV + " or " + API_KEY_PROPERTY + ")"
+                    : "the API key was refused";
+            throw new ChatCompletionException(status, "openai-chat: " + why + " (" + status + ") by " + describe(endpoint)
+                    + errorDetail(body, key));
+        }
+        if (status < 200 || status >= 300) {
+            throw new ChatCompletionException(status, "openai-chat: " + describe(endpoint) + " returned " + status
+                    + errorDetail(body, key));
+        }
+        return output(body, model, key, endpoint);
+    }
+
+    private static ToolOutput output(String body, String requestedModel, String key, URI endpoint) throws ChatCompletionException {
+        JsonNode completion;
+        try {
+            completion = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            completion = null;
+        }
+        JsonNode message = completion == null ? null : completion.path("choices").path(0).path("message");
+        if (completion == null || !completion.isObject() || message == null || !message.isObject()) {
+            throw new ChatCompletionException(200, "openai-chat: " + describe(endpoint)
+                    + " returned something that is not a chat completion" + errorDetail(body, key));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        JsonNode content = message.get("content");
+        if (content == null || content.isNull()) {
+            out.putNull("content");
+        } else {
+            out.put("content", content.isTextual() ? content.asText() : content.toString());
+        }
+        JsonNode finish = completion.path("choices").path(0).get("finish_reason");
+        if (finish == null || finish.isNull()) {
+            out.putNull("finish_reason");
+        } else {
+            out.put("finish_reason", finish.asText());
+        }
+        out.put("model", completion.path("model").isTextual() ? completion.path("model").asText() : requestedModel);
+        JsonNode usage = completion.path("usage");
+        return new ToolOutput(out.toString(), tokens(usage, "prompt_tokens"), tokens(usage, "completion_tokens"));
+    }
+
+    private static long tokens(JsonNode usage, String field) {
+        JsonNode n = usage.path(field);
+        return n.canConvertToLong() && n.asLong() > 0 ? n.asLong() : 0;
+    }
+
+    private static void checkArgumentNames(ObjectNode args) throws InvalidArgumentsException {
+        for (Iterator<String> names = args.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (ARGUMENTS.contains(name)) {
+                continue; // max_tokens has "token" in its name but is no secret
+            }
+            if (name.equalsIgnoreCase("api_key") || Redactor.isSecretName(name)) {
+                throw new InvalidArgumentsException(name + " is not accepted as an argument: the API key comes from "
+                        + API_KEY_ENV + " (or " + API_KEY_PROPERTY + ") only");
+            }
+            throw new InvalidArgumentsException("unknown argument '" + name
+                    + "'; the openai-chat tool takes messages, model, temperature and max_tokens");
+        }
+    }
+
+    private static String model(ObjectNode args, ToolCall call) throws InvalidArgumentsException {
+        JsonNode node = args.get("model");
+        if (node == null || node.isNull()) {
+            if (call.model().isBlank()) {
+                throw new InvalidArgumentsException("model is required: the request names no model");
+            }
+            return call.model();
+        }
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw new InvalidArgumentsException("model must be a non-empty string");
+        }
+        return node.asText();
+    }
+
+    private static ArrayNode messages(ObjectNode args) throws InvalidArgumentsException {
+        JsonNode node = args.get("messages");
+        if (node == null || node.isNull()) {
+            throw new InvalidArgumentsException("missing required argument 'messages'");
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw new InvalidArgumentsException("messages must be a non-empty array of {role, content}");
+        }
+        ArrayNode messages = JSON.createArrayNode();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode m = node.get(i);
+            if (!m.isObject()) {
+                throw new InvalidArgumentsException("messages[" + i + "] must be an object {role, content}");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || role.asText().isBlank()) {
+                throw new InvalidArgumentsException("messages[" + i + "].role must be a non-empty string");
+            }
+            JsonNode content = m.get("content");
+            if (content == null || !content.isTextual()) {
+                throw new InvalidArgumentsException("messages[" + i + "].content must be a string");
+            }
+            messages.addObject().put("role", role.asText()).put("content", content.asText());
+        }
+        return messages;
+    }
+
+    private static void temperature(ObjectNode args, ObjectNode request) throws InvalidArgumentsException {
+        JsonNode node = args.get("temperature");
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (!node.isNumber() || node.asDouble() < 0 || node.asDouble() > 2) {
+            throw new InvalidArgumentsException("temperature must be a number between 0 and 2, was " + node);
+        }
+        request.set("temperature", node);
+    }
+
+    private static void maxTokens(ObjectNode args, ObjectNode request) throws InvalidArgumentsException {
+        JsonNode node = args.get("max_tokens");
+        if (node == null || node.isNull()) {
+            return;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() <= 0) {
+            throw new InvalidArgumentsException("max_tokens must be a positive integer, was " + node);
+        }
+        request.put("max_tokens", node.asInt());
+    }
+
+    /** {@code {base}/chat/completions}; the operator's base URL is not subject to the http tool's address check. */
+    private static URI endpoint() {
+        String base = setting(BASE_URL_PROPERTY, BASE_URL_ENV);
+        if (base == null) {
+            base = DEFAULT_BASE_URL;
+        }
+        base = base.trim();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        try {
+            URI uri = new URI(base + "/chat/completions");
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                throw new IllegalStateException("openai-chat: the configured base URL (" + BASE_URL_ENV + " / "
+                        + BASE_URL_PROPERTY + ") is not an http(s) URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("openai-chat: the configured base URL (" + BASE_URL_ENV + " / "
+                    + BASE_URL_PROPERTY + ") is not a valid URL: " + e.getReason());
+        }
+    }
+
+    /** The system property, else the environment variable; null when neither is set or both are blank. */
+    private static String setting(String property, String env) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(env);
+        }
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static String describe(URI endpoint) {
+        String port = endpoint.getPort() == -1 ? "" : ":" + endpoint.getPort();
+        return endpoint.getScheme() + "://" + endpoint.getHost() + port + endpoint.getRawPath();
+    }
+
+    private static String errorDetail(String body, String key) {
+        String snippet = HttpSupport.snippet(body == null || key == null ? body : body.replace(key, Redactor.MASK));
+        return snippet.isEmpty() ? "" : ": " + snippet;
+    }
+
+    /** {@code text} with the key (whatever its shape) and anything else secret-looking masked. */
+    private static String clean(String text, String key) {
+        return Redactor.redact(key == null ? text : text.replace(key, Redactor.MASK));
+    }
+
+    /**
+     * A permanent failure of the endpoint: the key was refused (401/403), the request was rejected
+     * (other 4xx), or the response was not a chat completion. The message never holds the API key.
+     */
+    public static final class ChatCompletionException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        public ChatCompletionException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        /** The HTTP status the endpoint answered with. */
+        public int status() {
+            return status;
+        }
+    }
+}
