@@ -2,6 +2,7 @@ package dev.toolformer.app;
 
 import java.io.PrintWriter;
 
+import dev.toolformer.app.bench.BenchCommand;
 import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.tracing.Tracing;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
@@ -23,6 +24,7 @@ import picocli.CommandLine.ParseResult;
         subcommands = {UpCommand.class, DemoCommand.class, SubmitCommand.class, ResultsCommand.class,
                 TopicsCommand.class, DashboardCommand.class, AlertsCommand.class, SilenceCommand.class, AckCommand.class,
                 BackupCommand.class, RestoreCommand.class, CostReportCommand.class, CapacityCommand.class,
+                BenchCommand.class,
                 ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
                 ServiceCommands.AlertProcessor.class, CommandLine.HelpCommand.class})
 public final class ToolformerCli implements Runnable {
