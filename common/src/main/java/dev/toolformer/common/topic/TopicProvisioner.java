@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ public final class TopicProvisioner {
                 }
             }
             if (!created.isEmpty()) {
+                awaitLeaders(admin, created);
                 log.info("Created topics {}", created);
             }
             return created;
@@ -63,6 +65,35 @@ public final class TopicProvisioner {
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("cannot list topics: " + cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader: producing to a partition whose leader
+     * is still being elected makes idempotent producers retry out of order.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false; // created, not yet in the metadata this broker serves
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " have no leader after 30 s");
+            }
+            Thread.sleep(100);
         }
     }
 }
