@@ -121,7 +121,9 @@ public final class ToolformerCli implements Runnable {
         }
 
         private static String describe(Throwable e) {
-            StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+            StringBuilder out = new StringBuilder(e.getMessage() != null ? e.getMessage()
+                    : e instanceof java.util.concurrent.TimeoutException ? "timed out"
+                    : e.getClass().getSimpleName());
             for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
                 if (c.getMessage() != null && !out.toString().contains(c.getMessage())) {
                     out.append(": ").append(c.getMessage());

@@ -40,6 +40,15 @@ final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return list();
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + kafka.bootstrapServers() + " ("
+                    + (e.getCause() != null ? e.getCause().getMessage() : "timed out") + ")", e);
+        }
+    }
+
+    private Integer list() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> admin = kafka.settings().admin();
         admin.putIfAbsent("default.api.timeout.ms", 15_000);
