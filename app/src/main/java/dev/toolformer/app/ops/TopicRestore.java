@@ -22,6 +22,7 @@ import dev.toolformer.common.topic.Topics;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import dev.toolformer.common.topic.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -142,6 +143,7 @@ final class TopicRestore {
         }
         if (!toCreate.isEmpty()) {
             TopicBackup.get(admin.createTopics(toCreate).all());
+            awaitLeaders(admin, toCreate.stream().map(NewTopic::name).toList());
         }
         List<String> present = topics.stream().map(TopicEntry::name).filter(existing::contains).toList();
         Map<String, TopicDescription> described = present.isEmpty() ? Map.of()
@@ -154,6 +156,16 @@ final class TopicRestore {
             }
         }
         return toCreate.stream().map(NewTopic::name).toList();
+    }
+
+    /** New topics are usable once every partition has a leader. */
+    private static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException {
+        try {
+            TopicProvisioner.awaitLeaders(admin, names);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("created " + names + " but their partitions have no leader yet: "
+                    + e.getMessage(), e);
+        }
     }
 
     /**
