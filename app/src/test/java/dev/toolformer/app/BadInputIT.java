@@ -37,11 +37,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -103,7 +100,7 @@ class BadInputIT {
         Map<String, DeadLetter> deadLetters = new ConcurrentHashMap<>();
         ExecutorConfig config = ExecutorConfig.builder(cluster.uniqueName("executor")).groupId(cluster.uniqueName("group"))
                 .maxArgumentsBytes(10_000).maxTimeout(Duration.ofMinutes(10)).build();
-        try (Reader reader = new Reader(kafka, results, duplicates, duplicated, deadLetters);
+        try (TopicTail reader = reader(kafka, results, duplicates, duplicated, deadLetters);
              ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(), Pricing.defaults(),
                      new SimpleMeterRegistry());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer("bad-input"))) {
@@ -191,43 +188,18 @@ class BadInputIT {
     }
 
     /** Collects results by request id (and every result of one id) and dead letters by key. */
-    private static final class Reader implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean closed;
-
-        Reader(KafkaSettings kafka, Map<String, ToolResult> results, List<ToolResult> duplicates, String duplicated,
-               Map<String, DeadLetter> deadLetters) {
-            consumer = new KafkaConsumer<>(kafka.consumer(null, "bad-input-reader"));
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(Topics.RESULTS.name(), Topics.DLQ.name())) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = Thread.ofPlatform().daemon().start(() -> {
-                while (!closed) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                        if (r.topic().equals(Topics.RESULTS.name())) {
-                            ToolResult result = AvroSerde.of(ToolResult.class).decode(r.value());
-                            results.put(result.getRequestId(), result);
-                            if (result.getRequestId().equals(duplicated)) {
-                                duplicates.add(result);
-                            }
-                        } else if (r.key() != null) {
-                            deadLetters.put(r.key(), AvroSerde.of(DeadLetter.class).decode(r.value()));
-                        }
-                    }
+    private static TopicTail reader(KafkaSettings kafka, Map<String, ToolResult> results, List<ToolResult> duplicates,
+                                    String duplicated, Map<String, DeadLetter> deadLetters) {
+        return new TopicTail(kafka, List.of(Topics.RESULTS, Topics.DLQ), r -> {
+            if (r.topic().equals(Topics.RESULTS.name())) {
+                ToolResult result = AvroSerde.of(ToolResult.class).decode(r.value());
+                results.put(result.getRequestId(), result);
+                if (result.getRequestId().equals(duplicated)) {
+                    duplicates.add(result);
                 }
-                consumer.close();
-            });
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            thread.join(Duration.ofSeconds(5));
-        }
+            } else if (r.key() != null) {
+                deadLetters.put(r.key(), AvroSerde.of(DeadLetter.class).decode(r.value()));
+            }
+        });
     }
 }

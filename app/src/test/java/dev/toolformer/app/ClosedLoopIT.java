@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -25,9 +24,6 @@ import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -111,30 +107,15 @@ class ClosedLoopIT {
     private static final class Watcher implements AutoCloseable {
         private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
         private final List<ControlCommand> control = new CopyOnWriteArrayList<>();
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean closed;
+        private final TopicTail tail;
 
         Watcher(KafkaSettings kafka) {
-            consumer = new KafkaConsumer<>(kafka.consumer(null, "closed-loop-watcher"));
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(Topics.ALERTS.name(), Topics.CONTROL.name())) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = Thread.ofPlatform().daemon().start(() -> {
-                while (!closed) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                        if (r.topic().equals(Topics.ALERTS.name())) {
-                            alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                        } else {
-                            control.add(AvroSerde.of(ControlCommand.class).decode(r.value()));
-                        }
-                    }
+            tail = new TopicTail(kafka, List.of(Topics.ALERTS, Topics.CONTROL), r -> {
+                if (r.topic().equals(Topics.ALERTS.name())) {
+                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
+                } else {
+                    control.add(AvroSerde.of(ControlCommand.class).decode(r.value()));
                 }
-                consumer.close();
             });
         }
 
@@ -148,8 +129,7 @@ class ClosedLoopIT {
 
         @Override
         public void close() throws InterruptedException {
-            closed = true;
-            thread.join(Duration.ofSeconds(5));
+            tail.close();
         }
     }
 }

@@ -30,9 +30,6 @@ import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -123,33 +120,16 @@ class EndToEndIT {
     private static final class Watcher implements AutoCloseable {
         private final List<SloWindow> windows = new CopyOnWriteArrayList<>();
         private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean closed;
+        private final TopicTail tail;
 
         Watcher(KafkaSettings kafka) {
-            consumer = new KafkaConsumer<>(kafka.consumer(null, "end-to-end-watcher"));
-            List<TopicPartition> partitions = new java.util.ArrayList<>();
-            for (String topic : List.of(Topics.SLO.name(), Topics.ALERTS.name())) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = Thread.ofPlatform().daemon().start(this::poll);
-        }
-
-        private void poll() {
-            while (!closed) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (r.topic().equals(Topics.SLO.name())) {
-                        windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
-                    } else {
-                        alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                    }
+            tail = new TopicTail(kafka, List.of(Topics.SLO, Topics.ALERTS), r -> {
+                if (r.topic().equals(Topics.SLO.name())) {
+                    windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
+                } else {
+                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
                 }
-            }
-            consumer.close();
+            });
         }
 
         List<SloWindow> windows(String tool, String provider) {
@@ -162,9 +142,7 @@ class EndToEndIT {
 
         @Override
         public void close() throws InterruptedException {
-            closed = true;
-            thread.join(Duration.ofSeconds(5));
+            tail.close();
         }
     }
-
 }

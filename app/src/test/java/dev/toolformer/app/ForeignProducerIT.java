@@ -32,11 +32,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,7 +64,7 @@ class ForeignProducerIT {
         Map<String, DeadLetter> deadLetters = new ConcurrentHashMap<>();
         ExecutorConfig config = new ExecutorConfig(cluster.uniqueName("executor"), cluster.uniqueName("group"),
                 100, 1, Duration.ofMinutes(1), Duration.ofMillis(10), Duration.ofSeconds(5));
-        try (Reader reader = new Reader(kafka, results, deadLetters);
+        try (TopicTail reader = reader(kafka, results, deadLetters);
              ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(), Pricing.defaults(),
                      new SimpleMeterRegistry());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer("foreign-producer"))) {
@@ -124,38 +121,14 @@ class ForeignProducerIT {
     }
 
     /** Collects this test's results and dead letters by key. */
-    private static final class Reader implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean closed;
-
-        Reader(KafkaSettings kafka, Map<String, ToolResult> results, Map<String, DeadLetter> deadLetters) {
-            consumer = new KafkaConsumer<>(kafka.consumer(null, "foreign-reader"));
-            List<TopicPartition> partitions = new java.util.ArrayList<>();
-            for (String topic : List.of(Topics.RESULTS.name(), Topics.DLQ.name())) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+    private static TopicTail reader(KafkaSettings kafka, Map<String, ToolResult> results,
+                                    Map<String, DeadLetter> deadLetters) {
+        return new TopicTail(kafka, List.of(Topics.RESULTS, Topics.DLQ), r -> {
+            if (r.topic().equals(Topics.RESULTS.name())) {
+                results.put(r.key(), AvroSerde.of(ToolResult.class).decode(r.value()));
+            } else {
+                deadLetters.put(r.key(), AvroSerde.of(DeadLetter.class).decode(r.value()));
             }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = Thread.ofPlatform().daemon().start(() -> {
-                while (!closed) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                        if (r.topic().equals(Topics.RESULTS.name())) {
-                            results.put(r.key(), AvroSerde.of(ToolResult.class).decode(r.value()));
-                        } else {
-                            deadLetters.put(r.key(), AvroSerde.of(DeadLetter.class).decode(r.value()));
-                        }
-                    }
-                }
-                consumer.close();
-            });
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            thread.join(Duration.ofSeconds(5));
-        }
+        });
     }
 }
