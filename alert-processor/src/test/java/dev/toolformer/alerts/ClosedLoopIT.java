@@ -49,7 +49,7 @@ class ClosedLoopIT {
     Path stateDir;
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldOpenBreakerAndNotifyOnHighErrorRateThenCloseItOnResolve(KafkaTestCluster cluster) {
         String tool = cluster.uniqueName("flaky");
         try (WebhookReceiver webhook = new WebhookReceiver();
@@ -133,7 +133,7 @@ class ClosedLoopIT {
 
     private static <V extends SpecificRecord> V first(KafkaSettings kafka, Topic<V> topic, Predicate<V> match) {
         List<V> found = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500)).until(() -> {
             found.clear();
             found.addAll(all(kafka, topic, match));
             return !found.isEmpty();
