@@ -74,11 +74,27 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
         private static SharedCluster provisioned(SharedCluster shared) {
             try (Admin admin = Admin.create(shared.cluster.settings().admin())) {
                 List<String> created = TopicProvisioner.ensureTopics(admin, Topics.ALL, PARTITIONS, REPLICATION_FACTOR);
+                warmUpTransactions(shared.cluster.settings());
                 log.info("Test cluster {} ready; created topics {}", shared.cluster.bootstrapServers(), created);
                 return shared;
             } catch (RuntimeException e) {
                 shared.close();
                 throw e;
+            }
+        }
+
+        /**
+         * Creates the broker's transaction-state topic and elects its leaders before any test runs, so the
+         * first exactly-once Streams app of a test JVM does not race that creation.
+         */
+        private static void warmUpTransactions(KafkaSettings kafka) {
+            java.util.Map<String, Object> config = kafka.producer("test-warm-up");
+            config.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    "toolformer-test-warm-up-" + java.util.UUID.randomUUID());
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(config)) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.commitTransaction();
             }
         }
 
