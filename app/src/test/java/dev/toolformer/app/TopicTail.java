@@ -15,12 +15,12 @@ import org.apache.kafka.common.TopicPartition;
  * Reads topics from where they end when it is created, on its own thread, and hands every record to a
  * callback: how the integration tests watch results, dead letters, windows, alerts and commands.
  */
-final class TopicTail implements AutoCloseable {
+public final class TopicTail implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private volatile boolean closed;
 
-    TopicTail(KafkaSettings kafka, List<Topic<?>> topics, Consumer<ConsumerRecord<String, byte[]>> onRecord) {
+    public TopicTail(KafkaSettings kafka, List<Topic<?>> topics, Consumer<ConsumerRecord<String, byte[]>> onRecord) {
         consumer = new KafkaConsumer<>(kafka.consumer(null, "test-tail"));
         List<TopicPartition> partitions = new ArrayList<>();
         for (Topic<?> topic : topics) {
