@@ -84,6 +84,10 @@ final class ServiceCommands {
         @Option(names = "--executor-id", paramLabel = "ID", description = "Unique id (default: executor-<random>).")
         String executorId;
 
+        @Option(names = "--group-id", paramLabel = "ID", defaultValue = ExecutorConfig.DEFAULT_GROUP_ID,
+                description = "Consumer group every executor of this pipeline shares (default: ${DEFAULT-VALUE}).")
+        String groupId;
+
         @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "10000",
                 description = "Most requests running at once (default: ${DEFAULT-VALUE}).")
         int maxInFlight;
@@ -94,7 +98,8 @@ final class ServiceCommands {
         @Override
         public Integer call() throws Exception {
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
-            ExecutorConfig config = ExecutorConfig.defaults(id).withMaxInFlight(maxInFlight);
+            ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
+                    .build();
             PrometheusMeterRegistry metrics = metrics("executor");
             KafkaSettings kafka = options.kafka.settings();
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
@@ -114,13 +119,19 @@ final class ServiceCommands {
                 description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
         int httpPort;
 
+        @Option(names = "--application-id", paramLabel = "ID", defaultValue = AnalyticsConfig.DEFAULT_APPLICATION_ID,
+                description = "Kafka Streams application id, shared by every analytics instance of this pipeline "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String applicationId;
+
         @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
                 description = "How late a result may arrive and still count in its window (default: ${DEFAULT-VALUE}).")
         Duration grace;
 
         @Override
         public Integer call() throws Exception {
-            AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace);
+            AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace)
+                    .withApplicationId(applicationId);
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
             return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
@@ -141,11 +152,16 @@ final class ServiceCommands {
         @Option(names = "--rules", paramLabel = "FILE", description = "Alert rules (default: the bundled rules).")
         Path rules;
 
+        @Option(names = "--application-id", paramLabel = "ID", defaultValue = AlertConfig.DEFAULT_APPLICATION_ID,
+                description = "Kafka Streams application id, shared by every alert-processor instance of this "
+                        + "pipeline (default: ${DEFAULT-VALUE}).")
+        String applicationId;
+
         @Override
         public Integer call() throws Exception {
             AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
             AlertProcessorService service = new AlertProcessorService(
-                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")), options.kafka.settings());
+                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId), options.kafka.settings());
             service.start();
             return run("alert-processor", options, httpPort, metrics("alert-processor"), () -> service.close(Duration.ofSeconds(30)),
                     service::isRunning);

@@ -12,6 +12,8 @@ import java.util.TreeMap;
 public final class ExecutorConfig {
     /** Largest {@code arguments_json} accepted by default, in UTF-8 bytes. */
     public static final int DEFAULT_MAX_ARGUMENTS_BYTES = 1 << 20;
+    /** The consumer group every executor of a pipeline joins unless told otherwise. */
+    public static final String DEFAULT_GROUP_ID = "toolformer-executor";
 
     private final String executorId;
     private final String groupId;
@@ -192,7 +194,7 @@ public final class ExecutorConfig {
     /** Collects settings; {@link #build()} checks them. */
     public static final class Builder {
         private final String executorId;
-        private String groupId = "toolformer-executor";
+        private String groupId = DEFAULT_GROUP_ID;
         private int maxInFlight = 10_000;
         private int maxAttempts = 3;
         private Duration maxTimeout = Duration.ofMinutes(10);
