@@ -96,10 +96,12 @@ final class ActionRunner {
     /** Sends one grouped notification and records one {@code notify} action per alert in it. */
     void notify(Notification n) {
         WebhookSender.Result r = webhooks.send(policy.receivers().get(n.receiver()), n, "");
+        String notification = UUID.randomUUID().toString();
         for (AlertEvent alert : n.alerts()) {
             Map<String, String> params = new LinkedHashMap<>();
             params.put("receiver", n.receiver());
             params.put("group", n.groupKey());
+            params.put(IncidentRecovery.NOTIFICATION, notification);
             params.put("alerts", String.valueOf(n.alerts().size()));
             params.put("state", alert.getState().name());
             record(alert, "notify", params, r.ok() ? ActionOutcome.EXECUTED : ActionOutcome.FAILED, r.detail());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.IncidentAction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +49,11 @@ final class IncidentResponder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncidentResponder.class);
     private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
 
+    private static final AvroSerde<IncidentAction> INCIDENTS = AvroSerde.of(IncidentAction.class);
+    private static final Duration HISTORY_TIMEOUT = Duration.ofSeconds(60);
+
     private final AlertConfig config;
+    private final KafkaSettings kafka;
     private final Clock clock;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
@@ -64,6 +70,7 @@ final class IncidentResponder implements AutoCloseable {
 
     IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock) {
         this.config = config;
+        this.kafka = kafka;
         this.clock = clock;
         IncidentPolicy policy = config.rules().incidents();
         String group = config.applicationId() + "-responder";
@@ -116,6 +123,8 @@ final class IncidentResponder implements AutoCloseable {
                 }
             });
             silences.awaitCaughtUp(Duration.ofSeconds(30));
+            firing.awaitCaughtUp(Duration.ofSeconds(30));
+            recover();
             while (running) {
                 pollOnce();
             }
@@ -127,6 +136,46 @@ final class IncidentResponder implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Takes back what an earlier instance notified and did (see {@link IncidentRecovery}). */
+    private void recover() {
+        Instant now = clock.instant();
+        Instant since = now.minus(IncidentRecovery.lookback(config.rules().incidents()));
+        try {
+            List<IncidentAction> log = new ArrayList<>();
+            for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.INCIDENTS.name(), since,
+                    HISTORY_TIMEOUT)) {
+                try {
+                    log.add(INCIDENTS.decode(r.value()));
+                } catch (DecodeException e) {
+                    LOG.warn("incident history: skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                            e.getMessage());
+                }
+            }
+            Map<String, AlertEvent> latest = new HashMap<>(firing.values());
+            for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.ALERTS.name(), since,
+                    HISTORY_TIMEOUT)) {
+                try {
+                    AlertEvent event = ALERTS.decode(r.value());
+                    AlertEvent known = latest.get(event.getFingerprint());
+                    if (known == null || !event.getEventTime().isBefore(known.getEventTime())) {
+                        latest.put(event.getFingerprint(), event);
+                    }
+                } catch (DecodeException e) {
+                    LOG.warn("alert history: skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                            e.getMessage());
+                }
+            }
+            IncidentRecovery.Summary summary = IncidentRecovery.recover(log, latest, planner, grouper, now,
+                    now.minus(config.maxEventAge()));
+            LOG.info("incident responder recovered from {} incident record(s) since {}: {} alert(s) already "
+                    + "notified, {} queued for notification", summary.records(), since, summary.recalledAlerts(),
+                    summary.queuedAlerts());
+        } catch (KafkaException e) {
+            LOG.warn("incident responder could not read its history ({}); it starts without memory of earlier "
+                    + "notifications", e.getMessage());
         }
     }
 

@@ -54,14 +54,40 @@ final class NotificationGrouper {
 
     /** Adds a firing alert to its group of {@code receiver}; the same alert twice is one alert. */
     void add(String receiver, AlertEvent alert, Instant now) {
-        Map<String, String> labels = new TreeMap<>();
-        route.groupBy().forEach(l -> labels.put(l, alert.getLabels().getOrDefault(l, "")));
-        String key = receiver + ":" + labels;
-        Group group = groups.computeIfAbsent(key, k -> new Group(receiver, labels, now));
+        Map<String, String> labels = groupLabels(alert);
+        Group group = groups.computeIfAbsent(receiver + ":" + labels, k -> new Group(receiver, labels, now));
         AlertEvent previous = group.alerts.put(alert.getFingerprint(), alert);
         if (previous == null || previous.getState() != AlertState.FIRING) {
             group.changed = true;
         }
+    }
+
+    /**
+     * After a restart, puts back an alert that the receiver's last notification of its group, sent at
+     * {@code sentAt}, told as firing: no new notification until the group changes or its repeat interval is up;
+     * if {@code alert} has resolved since, the resolution is due as a change of the group.
+     */
+    void recall(String receiver, AlertEvent alert, Instant sentAt) {
+        Map<String, String> labels = groupLabels(alert);
+        Group group = groups.computeIfAbsent(receiver + ":" + labels, k -> {
+            Group recalled = new Group(receiver, labels, sentAt);
+            recalled.changed = false;
+            return recalled;
+        });
+        if (group.lastSent == null || group.lastSent.isBefore(sentAt)) {
+            group.lastSent = sentAt;
+        }
+        group.alerts.put(alert.getFingerprint(), alert);
+        group.notified.add(alert.getFingerprint());
+        if (alert.getState() == AlertState.RESOLVED) {
+            group.changed = true;
+        }
+    }
+
+    private Map<String, String> groupLabels(AlertEvent alert) {
+        Map<String, String> labels = new TreeMap<>();
+        route.groupBy().forEach(l -> labels.put(l, alert.getLabels().getOrDefault(l, "")));
+        return labels;
     }
 
     /** Marks the alert resolved in every group that holds it. */

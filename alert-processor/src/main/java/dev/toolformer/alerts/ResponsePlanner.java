@@ -15,6 +15,8 @@ import java.util.Set;
 
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.IncidentAction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,9 +91,12 @@ final class ResponsePlanner {
         return tasks;
     }
 
+    private static String historyKey(IncidentPolicy.Rule rule, String fingerprint) {
+        return rule.scope() == IncidentPolicy.Scope.RULE ? rule.name() : rule.name() + "|" + fingerprint;
+    }
+
     private List<Task> execute(IncidentPolicy.Rule rule, AlertEvent alert, Instant now) {
-        Deque<Instant> runs = history.computeIfAbsent(rule.scope() == IncidentPolicy.Scope.RULE ? rule.name()
-                : rule.name() + "|" + alert.getFingerprint(), k -> new ArrayDeque<>());
+        Deque<Instant> runs = history.computeIfAbsent(historyKey(rule, alert.getFingerprint()), k -> new ArrayDeque<>());
         while (!runs.isEmpty() && !runs.peekFirst().isAfter(now.minus(HOUR))) {
             runs.removeFirst();
         }
@@ -161,6 +166,67 @@ final class ResponsePlanner {
             }
         }
         return tasks;
+    }
+
+    /**
+     * The receivers a firing alert is notified to: the route's receiver and the receivers of the notify actions of
+     * the incident rules it matches.
+     */
+    Set<String> receivers(AlertEvent alert) {
+        Set<String> receivers = new java.util.LinkedHashSet<>();
+        if (policy.route().receiver() != null) {
+            receivers.add(policy.route().receiver());
+        }
+        for (IncidentPolicy.Rule rule : policy.rules()) {
+            if (rule.matches(alert.getLabels())) {
+                rule.actions().stream().filter(a -> a.type() == IncidentPolicy.ActionType.NOTIFY)
+                        .forEach(a -> receivers.add(a.receiver()));
+            }
+        }
+        return receivers;
+    }
+
+    /**
+     * After a restart, takes back from the incident log (oldest first) what an earlier instance did: the firing
+     * episodes it acted on (a redelivered FIRING event runs nothing twice), the runs that count towards each
+     * rule's cooldown and hourly cap, and the escalations still to come for alerts that still fire.
+     *
+     * @param latest the latest event of every alert, by fingerprint
+     */
+    void recall(List<IncidentAction> log, Map<String, AlertEvent> latest) {
+        Set<String> runsSeen = new HashSet<>();
+        Set<String> escalated = new HashSet<>();
+        for (IncidentAction action : log) {
+            String incidentRule = action.getParameters().get("incident_rule");
+            if (incidentRule == null) {
+                continue; // a notification: the grouper's business
+            }
+            AlertEvent alert = latest.get(action.getAlertFingerprint());
+            boolean stillFiring = alert != null && alert.getState() == AlertState.FIRING
+                    && episode(alert).equals(action.getIncidentId());
+            if (stillFiring) {
+                episodes.add(action.getIncidentId());
+            }
+            if (action.getAction().equals(IncidentPolicy.ActionType.ESCALATE.key())) {
+                escalated.add(incidentRule + "|" + action.getIncidentId());
+            }
+            if (action.getOutcome() == ActionOutcome.SKIPPED_COOLDOWN
+                    || action.getOutcome() == ActionOutcome.SKIPPED_RATE_LIMIT) {
+                continue;
+            }
+            IncidentPolicy.Rule rule = policy.rules().stream().filter(r -> r.name().equals(incidentRule))
+                    .findFirst().orElse(null);
+            if (rule == null || !runsSeen.add(incidentRule + "|" + action.getIncidentId())) {
+                continue; // a rule no longer configured, or another action of a run already recalled
+            }
+            history.computeIfAbsent(historyKey(rule, action.getAlertFingerprint()), k -> new ArrayDeque<>())
+                    .addLast(action.getExecutedAt());
+            if (stillFiring) {
+                rule.actions().stream().filter(a -> a.type() == IncidentPolicy.ActionType.ESCALATE).forEach(a ->
+                        escalations.add(new Escalation(action.getExecutedAt().plus(a.after()), rule, a, alert)));
+            }
+        }
+        escalations.removeIf(e -> escalated.contains(e.rule.name() + "|" + episode(e.alert)));
     }
 
     /** The incident id of an alert's firing episode: fingerprint and active_since. */
