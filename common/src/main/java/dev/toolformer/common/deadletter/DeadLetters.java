@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
@@ -15,8 +16,10 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Builds the {@code toolformer.dlq} record of a consumed record that cannot be processed: the
- * original bytes, where they came from and why. Header values are kept as UTF-8 text, except
- * those that may carry secrets.
+ * original bytes, where they came from and why. Nothing in it carries a secret: header values are kept as
+ * UTF-8 text passed through {@link Redactor} (headers named like secrets are masked whole), and secret-looking
+ * spans of the original key and value are overwritten with {@code '*'} of the same length, so that the
+ * bytes still decode and the record can still be replayed.
  */
 public final class DeadLetters {
     private DeadLetters() {
@@ -44,18 +47,19 @@ public final class DeadLetters {
         Map<String, String> copied = new HashMap<>();
         if (headers != null) {
             for (Header header : headers) {
-                copied.put(header.key(), header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+                String text = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+                copied.put(header.key(), Redactor.isSecretName(header.key()) ? Redactor.MASK : Redactor.redact(text));
             }
         }
         return DeadLetter.newBuilder()
                 .setOriginalTopic(topic)
                 .setOriginalPartition(partition)
                 .setOriginalOffset(offset)
-                .setOriginalKey(key == null ? null : ByteBuffer.wrap(key))
-                .setOriginalValue(value == null ? null : ByteBuffer.wrap(value))
+                .setOriginalKey(key == null ? null : ByteBuffer.wrap(Redactor.maskInPlace(key)))
+                .setOriginalValue(value == null ? null : ByteBuffer.wrap(Redactor.maskInPlace(value)))
                 .setOriginalHeaders(copied)
                 .setReason(reason)
-                .setDetail(String.valueOf(detail))
+                .setDetail(Redactor.redact(String.valueOf(detail)))
                 .setAttempts(attempts)
                 .setService(Objects.requireNonNull(service, "service == null"))
                 .setFailedAt(now)

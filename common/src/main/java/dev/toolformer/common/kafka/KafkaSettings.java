@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,6 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
+import dev.toolformer.common.security.Redactor;
 
 /**
  * How every service talks to Kafka: the bootstrap servers plus client overrides (security settings
@@ -24,6 +27,7 @@ import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
  * undecodable record can reach the dead-letter topic instead of failing the poll.
  */
 public record KafkaSettings(String bootstrapServers, Map<String, String> overrides) {
+    private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
 
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers == null");
@@ -31,6 +35,19 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
             throw new IllegalArgumentException("bootstrap.servers is empty: expected host:port[,host:port...]");
         }
         overrides = Map.copyOf(overrides);
+        overrides.forEach(KafkaSettings::rememberSecret);
+    }
+
+    /** Client passwords (ssl.*.password, the JAAS password) are masked wherever they might show up. */
+    private static void rememberSecret(String key, String value) {
+        if (key.equals("sasl.jaas.config")) {
+            Matcher password = JAAS_PASSWORD.matcher(value);
+            while (password.find()) {
+                Redactor.addKnownSecret(password.group(1));
+            }
+        } else if (Redactor.isSecretName(key)) {
+            Redactor.addKnownSecret(value);
+        }
     }
 
     public static KafkaSettings of(String bootstrapServers) {

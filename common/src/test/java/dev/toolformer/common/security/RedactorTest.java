@@ -48,4 +48,39 @@ class RedactorTest {
         assertThat(Redactor.isSecretName("content-type")).isFalse();
         assertThat(Redactor.isSecretName("monkey")).isFalse();
     }
+
+    @Test
+    void shouldMaskAConfiguredSecretWhateverItsShape() {
+        String key = "plain-" + java.util.UUID.randomUUID();
+        assertThat(Redactor.redact("upstream says: bad key " + key)).contains(key);
+
+        Redactor.addKnownSecret(key);
+
+        assertThat(Redactor.redact("upstream says: bad key " + key)).isEqualTo("upstream says: bad key [REDACTED]");
+        Redactor.addKnownSecret("short");
+        assertThat(Redactor.redact("a short word")).isEqualTo("a short word");
+    }
+
+    @Test
+    void shouldMaskSecretsInRawBytesKeepingTheirLength() throws Exception {
+        var serde = dev.toolformer.common.serde.AvroSerde.of(dev.toolformer.schema.ToolRequest.class);
+        var request = dev.toolformer.schema.ToolRequest.newBuilder()
+                .setRequestId("r-1").setCorrelationId("r-1").setTool("http")
+                .setArgumentsJson("{\"url\":\"https://x.example\",\"headers\":{\"Authorization\":\"Bearer abcdefgh12345678\"},"
+                        + "\"api_key\":\"k-42-secret\",\"key\":\"sk-proj-abcdefghijklmnopqrstuvwx\"}")
+                .setTimeoutMs(1000).setSubmittedAt(java.time.Instant.EPOCH).build();
+        byte[] raw = serde.encode(request);
+
+        byte[] masked = Redactor.maskInPlace(raw);
+
+        assertThat(masked).hasSameSizeAs(raw);
+        String text = new String(masked, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(text).doesNotContain("abcdefgh12345678").doesNotContain("k-42-secret").doesNotContain("sk-proj-");
+        // Still the same record, secrets starred out: it decodes and could be replayed.
+        var decoded = serde.decode(masked);
+        assertThat(decoded.getRequestId()).isEqualTo("r-1");
+        assertThat(decoded.getArgumentsJson()).contains("\"url\":\"https://x.example\"").contains("\"Authorization\":\"****")
+                .contains("\"api_key\":\"***********\"");
+        assertThat(Redactor.maskInPlace(null)).isNull();
+    }
 }

@@ -68,6 +68,7 @@ public final class OpenAiChatTool implements Tool {
 
         URI endpoint = endpoint();
         String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
+        Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
         HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
                 .version(HttpSupport.version(endpoint.getScheme()))
                 .timeout(HttpSupport.timeout(call, 0))
