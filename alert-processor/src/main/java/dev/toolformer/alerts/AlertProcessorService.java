@@ -5,9 +5,13 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.schema.Silence;
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -18,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@link AlertTopology} (exactly-once) and the incident responder against a Kafka cluster. The
  * topology turns aggregates into alert transitions; the responder turns transitions into notifications
- * and incident actions, outside the Streams threads because those block on HTTP and Kafka.
+ * and incident actions, outside the Streams threads because those block on HTTP and Kafka. The error
+ * that stops the topology is reported by {@link #failure()}.
  */
 public final class AlertProcessorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertProcessorService.class);
@@ -26,6 +31,7 @@ public final class AlertProcessorService implements AutoCloseable {
     private final KafkaSettings kafka;
     private final AlertConfig config;
     private final ScaleUpHandler scaleUp;
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private KafkaStreams streams;
     private IncidentResponder responder;
 
@@ -47,12 +53,18 @@ public final class AlertProcessorService implements AutoCloseable {
         }
         try (Admin admin = Admin.create(kafka.admin())) {
             Silences.ensureTopic(admin);
+        } catch (RuntimeException e) {
+            throw KafkaAccessException.from(e, "alert processor " + config.applicationId() + " cannot use "
+                    + Topics.SILENCES.name(), kafka).<RuntimeException>map(a -> a).orElse(e);
         }
         streams = new KafkaStreams(AlertTopology.build(config),
                 kafka.streams(config.applicationId(), config.stateDir()));
         streams.setUncaughtExceptionHandler(e -> {
             // A failure here is a bug or a broken cluster; retrying would repeat it, so stop and be seen.
             LOG.error("alert processor {} failed, shutting down", config.applicationId(), e);
+            String doing = "alert processor " + config.applicationId() + " stopped";
+            failure.compareAndSet(null, KafkaAccessException.from(e, doing, kafka).<RuntimeException>map(a -> a)
+                    .orElseGet(() -> new IllegalStateException(doing + ": " + e, e)));
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
@@ -64,6 +76,11 @@ public final class AlertProcessorService implements AutoCloseable {
 
     public synchronized boolean isRunning() {
         return streams != null && streams.state().isRunningOrRebalancing();
+    }
+
+    /** The error that stopped the topology, described for an operator; empty while it runs. */
+    public Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure.get());
     }
 
     /** Alerts firing now, by fingerprint, for the dashboard API; empty before {@link #start()}. */

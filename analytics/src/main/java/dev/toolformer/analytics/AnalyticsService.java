@@ -2,17 +2,22 @@ package dev.toolformer.analytics;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
 /**
  * The analytics service: one Kafka Streams client running {@link AnalyticsTopology}, exactly-once.
  * Every serde is given in the topology, so no default serde is configured. An undecodable result goes to
  * the dead-letter topic (see {@code DeadLetterExceptionHandler}); a dying stream thread
- * is replaced, within limits ({@link ThreadReplacementPolicy}).
+ * is replaced, within limits ({@link ThreadReplacementPolicy}); the error that shuts the client down is
+ * reported by {@link #failure()}.
  */
 public final class AnalyticsService implements AutoCloseable {
     private static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -20,13 +25,23 @@ public final class AnalyticsService implements AutoCloseable {
     private final KafkaStreams streams;
     private final AnalyticsQueries queries;
     private final AnalyticsApi api;
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
         Objects.requireNonNull(kafka, "kafka == null");
         Properties props = streamsProperties(config, kafka);
         this.streams = new KafkaStreams(AnalyticsTopology.build(config), props);
-        streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.standard());
+        ThreadReplacementPolicy policy = ThreadReplacementPolicy.standard();
+        streams.setUncaughtExceptionHandler(e -> {
+            StreamThreadExceptionResponse response = policy.handle(e);
+            if (response == StreamThreadExceptionResponse.SHUTDOWN_CLIENT) {
+                String doing = "analytics " + config.applicationId() + " stopped";
+                failure.compareAndSet(null, KafkaAccessException.from(e, doing, kafka).<RuntimeException>map(a -> a)
+                        .orElseGet(() -> new IllegalStateException(doing + ": " + e, e)));
+            }
+            return response;
+        });
         this.queries = AnalyticsQueries.of(streams, config);
         String self = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         this.api = new AnalyticsApi(queries, Peers.of(streams, self), System::currentTimeMillis);
@@ -62,6 +77,11 @@ public final class AnalyticsService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The error that shut this client down, described for an operator; empty while it runs. */
+    public Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure.get());
     }
 
     /** Stops processing, committing what was done; false if {@code timeout} passed first. */

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.LongSupplier;
 
+import dev.toolformer.common.kafka.KafkaAccessException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What to do when a stream thread dies: replace it, as most failures are transient (a broker
  * restart, a timeout). Shut this client down instead when the JVM is in trouble (an {@link Error}
- * anywhere in the cause chain) or when threads keep dying, more than {@code maxReplacements} times
+ * anywhere in the cause chain), when the cluster refuses the client (authentication or a missing ACL,
+ * which no new thread fixes) or when threads keep dying, more than {@code maxReplacements} times
  * within {@code period}: a failure that repeats on the same record would otherwise loop forever.
  * Other instances take over the partitions of a client that shuts down.
  */
@@ -39,6 +41,10 @@ final class ThreadReplacementPolicy implements StreamsUncaughtExceptionHandler {
     public synchronized StreamThreadExceptionResponse handle(Throwable exception) {
         if (hasError(exception)) {
             log.error("Stream thread died of a JVM error; shutting down this analytics client", exception);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
+        if (KafkaAccessException.isAccessError(exception)) {
+            log.error("The cluster refused this analytics client (credentials or ACLs); shutting it down", exception);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
         long now = nanoClock.getAsLong();

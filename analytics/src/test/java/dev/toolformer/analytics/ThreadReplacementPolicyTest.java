@@ -5,8 +5,10 @@ import static org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.St
 import static org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +25,13 @@ class ThreadReplacementPolicyTest {
     @Test
     void shouldShutDownClientWhenAnErrorIsInTheCauseChain() {
         assertThat(policy.handle(new StreamsException(new OutOfMemoryError("heap")))).isEqualTo(SHUTDOWN_CLIENT);
+    }
+
+    @Test
+    void shouldShutDownClientAtOnceWhenTheClusterRefusesIt() {
+        var refused = new StreamsException(new TopicAuthorizationException(Set.of("toolformer.results")));
+
+        assertThat(policy.handle(refused)).isEqualTo(SHUTDOWN_CLIENT);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.toolformer.app;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,8 +16,12 @@ public final class KafkaOptions {
     String bootstrapServers;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable.")
+            description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable; wins over --kafka-config.")
     Map<String, String> properties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties file (e.g. security settings and credentials); keys with or without a 'kafka.' prefix.")
+    Path configFile;
 
     /** The {@code --bootstrap-servers} value. */
     public String bootstrapServers() {
@@ -24,6 +29,6 @@ public final class KafkaOptions {
     }
 
     public KafkaSettings settings() {
-        return new KafkaSettings(bootstrapServers, properties);
+        return new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(configFile, properties));
     }
 }

@@ -16,8 +16,12 @@ final class PipelineOptions {
     String bootstrapServers;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "Extra Kafka client property (with --bootstrap-servers); repeatable.")
+            description = "Extra Kafka client property (with --bootstrap-servers); repeatable; wins over --kafka-config.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties file (with --bootstrap-servers); keys with or without a 'kafka.' prefix.")
+    Path kafkaConfig;
 
     @Option(names = "--broker-port", paramLabel = "PORT", defaultValue = "9092",
             description = "Client port of the embedded broker on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -52,7 +56,8 @@ final class PipelineOptions {
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("--replication-factor must be >= 1, was " + replicationFactor);
         }
-        KafkaSettings cluster = bootstrapServers == null ? null : new KafkaSettings(bootstrapServers, kafkaProperties);
+        KafkaSettings cluster = bootstrapServers == null ? null
+                : new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(kafkaConfig, kafkaProperties));
         return new Pipeline.Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
                 Duration.ofSeconds(10), alertRules == null ? null : AlertRules.load(alertRules));
     }

@@ -2,9 +2,11 @@ package dev.toolformer.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
@@ -41,15 +43,22 @@ final class ServiceCommands {
         Path dataDir;
     }
 
-    /** Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. */
-    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
-                           AutoCloseable service, BooleanSupplier ready) throws Exception {
-        return run(name, options, httpPort, metrics, service, ready, config -> { });
-    }
+    /** How often a running service is asked whether it has stopped on an error. */
+    private static final Duration FAILURE_CHECK = Duration.ofMillis(500);
 
-
+    /**
+     * Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. When
+     * {@code failure} reports an error first (the cluster refused the credentials, an ACL is missing), the
+     * service is closed and the error thrown: the command fails with it instead of idling unready.
+     */
     private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
                            AutoCloseable service, BooleanSupplier ready,
+                           Supplier<Optional<RuntimeException>> failure) throws Exception {
+        return run(name, options, httpPort, metrics, service, ready, failure, config -> { });
+    }
+
+    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
+                           AutoCloseable service, BooleanSupplier ready, Supplier<Optional<RuntimeException>> failure,
                            java.util.function.Consumer<io.javalin.config.JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              AutoCloseable running = service;
@@ -57,7 +66,12 @@ final class ServiceCommands {
              AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());
-            signal.await();
+            while (!signal.await(FAILURE_CHECK)) {
+                Optional<RuntimeException> failed = failure.get();
+                if (failed.isPresent()) {
+                    throw failed.get();
+                }
+            }
             System.err.printf("toolformer %s: shutting down%n", name);
         } finally {
             metrics.close();
@@ -105,7 +119,7 @@ final class ServiceCommands {
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
                     pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
             executor.start();
-            return run("executor", options, httpPort, metrics, executor, executor::isReady);
+            return run("executor", options, httpPort, metrics, executor, executor::isReady, executor::failure);
         }
     }
 
@@ -135,7 +149,7 @@ final class ServiceCommands {
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
             return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning, service.api()::register);
+                    service::isRunning, service::failure, service.api()::register);
         }
     }
 
@@ -164,7 +178,7 @@ final class ServiceCommands {
                     AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId), options.kafka.settings());
             service.start();
             return run("alert-processor", options, httpPort, metrics("alert-processor"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning);
+                    service::isRunning, service::failure);
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
@@ -80,7 +81,12 @@ final class SubmitCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            RecordMetadata sent = client.publish(request).get(waitTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            RecordMetadata sent;
+            try {
+                sent = client.publish(request).get(waitTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw cannotSubmit(e.getCause());
+            }
             out.println(JSON.writeValueAsString(Map.of("request_id", request.getRequestId(),
                     "topic", sent.topic(), "partition", sent.partition(), "offset", sent.offset())));
             out.flush();
@@ -97,7 +103,13 @@ final class SubmitCommand implements Callable<Integer> {
                 throw new IllegalStateException("no result for request " + request.getRequestId() + " within "
                         + DemoCommand.human(waitTimeout) + " (is an executor running?)");
             }
-            throw new IllegalStateException("cannot submit: " + e.getCause().getMessage(), e.getCause());
+            throw cannotSubmit(e.getCause());
         }
+    }
+
+    /** A refusal already says what failed and what to check; anything else gets that prefix. */
+    private static IllegalStateException cannotSubmit(Throwable cause) {
+        return new IllegalStateException(cause instanceof KafkaAccessException ? cause.getMessage()
+                : "cannot submit: " + cause.getMessage(), cause);
     }
 }

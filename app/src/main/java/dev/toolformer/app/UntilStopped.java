@@ -27,6 +27,11 @@ final class UntilStopped implements AutoCloseable {
         stopped.await();
     }
 
+    /** Waits for the signal up to {@code timeout}; true if it came. */
+    boolean await(java.time.Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     boolean isStopped() {
         return stopped.getCount() == 0;
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
@@ -29,12 +30,16 @@ final class ControlListener implements Runnable {
 
     private final Consumer<String, byte[]> consumer;
     private final ControlHandler handler;
+    private final java.util.function.Consumer<KafkaException> onRefused;
     private volatile boolean running = true;
     private volatile boolean ready;
 
-    ControlListener(Consumer<String, byte[]> consumer, ControlHandler handler) {
+    /** {@code onRefused} hears of an authentication or authorization error, which ends the listener. */
+    ControlListener(Consumer<String, byte[]> consumer, ControlHandler handler,
+                    java.util.function.Consumer<KafkaException> onRefused) {
         this.consumer = consumer;
         this.handler = handler;
+        this.onRefused = onRefused;
     }
 
     /** True once positioned at the ends: commands published from now on are seen. */
@@ -76,6 +81,9 @@ final class ControlListener implements Runnable {
             Thread.currentThread().interrupt();
         } catch (KafkaException e) {
             log.error("Control listener stopped on a Kafka error: {}", e.toString(), e);
+            if (KafkaAccessException.isAccessError(e)) {
+                onRefused.accept(e);
+            }
         } finally {
             ready = false;
             consumer.close();

@@ -36,6 +36,7 @@ final class RequestLoop implements Runnable {
     private final ExecutorConfig config;
     private final Consumer<String, byte[]> consumer;
     private final RequestHandler handler;
+    private final java.util.function.Consumer<KafkaException> onFailure;
     private final PartitionScheduler scheduler;
     private volatile boolean running = true;
     private volatile boolean crashed;
@@ -47,10 +48,13 @@ final class RequestLoop implements Runnable {
     private volatile long uncommittedAtCrash = -1;
     private long lastCommit;
 
-    RequestLoop(ExecutorConfig config, Consumer<String, byte[]> consumer, RequestHandler handler) {
+    /** {@code onFailure} hears of the error that ends the loop early, e.g. a missing ACL. */
+    RequestLoop(ExecutorConfig config, Consumer<String, byte[]> consumer,
+                RequestHandler handler, java.util.function.Consumer<KafkaException> onFailure) {
         this.config = config;
         this.consumer = consumer;
         this.handler = handler;
+        this.onFailure = onFailure;
         this.scheduler = new PartitionScheduler(config.processingOrder(), config.partitionQueueLimit());
     }
 
@@ -109,6 +113,7 @@ final class RequestLoop implements Runnable {
             }
         } catch (KafkaException e) {
             log.error("Executor {} stopped on a Kafka error: {}", config.executorId(), e.toString(), e);
+            onFailure.accept(e);
         } finally {
             running = false;
             // Whatever still runs is the next owner's now; closing must not wait for it again.

@@ -5,18 +5,23 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * One executor instance. A single poll thread owns the consumer of {@code toolformer.requests}; each
@@ -25,6 +30,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * letter) is acknowledged by the broker, and commits only cover contiguous completed work: a crash
  * re-runs at most the records read since the last commit. A second thread follows
  * {@code toolformer.control} and {@code toolformer.speculation-outcomes}; a third publishes heartbeats.
+ * An error no retry fixes (the cluster refuses the credentials, an ACL is missing) stops the poll
+ * thread and is reported by {@link #failure()}.
  */
 public final class ToolExecutor implements AutoCloseable {
     private final ExecutorConfig config;
@@ -37,13 +44,15 @@ public final class ToolExecutor implements AutoCloseable {
     private final ControlListener control;
     private final HeartbeatPublisher heartbeat;
     private final List<KafkaClientMetrics> clientMetrics;
+    private final KafkaSettings kafka;
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private Thread pollThread;
     private Thread controlThread;
 
     public ToolExecutor(ExecutorConfig config, KafkaSettings kafka, ToolRegistry tools, Pricing pricing,
                         MeterRegistry meters) {
         this.config = Objects.requireNonNull(config, "config == null");
-        Objects.requireNonNull(kafka, "kafka == null");
+        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         Objects.requireNonNull(tools, "tools == null");
         Objects.requireNonNull(pricing, "pricing == null");
         Objects.requireNonNull(meters, "meters == null");
@@ -57,12 +66,13 @@ public final class ToolExecutor implements AutoCloseable {
         RequestRunner runner = new RequestRunner(tools, pricing, config, workers, clock, resilience, metrics);
         this.handler = new RequestHandler(config, producer, runner, metrics, clock, workers);
         KafkaConsumer<String, byte[]> requests = new KafkaConsumer<>(requestConsumer(kafka, config));
-        this.loop = new RequestLoop(config, requests, handler);
+        this.loop = new RequestLoop(config, requests, handler, e -> fail(Topics.REQUESTS.name(), e));
         // Kafka's own client metrics (consumer lag, fetch and send rates) next to ours.
         this.clientMetrics = List.of(new KafkaClientMetrics(requests), new KafkaClientMetrics(producer));
         clientMetrics.forEach(m -> m.bindTo(meters));
         this.control = new ControlListener(new KafkaConsumer<>(kafka.consumer(null, config.executorId() + "-control")),
-                new ControlHandler(config, resilience, handler, metrics, clock, timers));
+                new ControlHandler(config, resilience, handler, metrics, clock, timers),
+                e -> fail(Topics.CONTROL.name() + " and " + Topics.SPECULATION_OUTCOMES.name(), e));
         this.heartbeat = new HeartbeatPublisher(config.executorId(), producer, this::stats, loop::lag, clock);
         metrics.bindInstance(handler::inFlight, handler::maxInFlight, loop::pausedPartitions);
     }
@@ -88,6 +98,21 @@ public final class ToolExecutor implements AutoCloseable {
     /** True once the consumer has joined its group and the control listener follows its topics. */
     public boolean isReady() {
         return loop.joined() && control.ready();
+    }
+
+    /**
+     * The error that stopped this executor early, described for an operator (for a refusal: what it could
+     * not read and whose ACLs or credentials to check); empty while it runs as it should.
+     */
+    public Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    private void fail(String topics, KafkaException error) {
+        String doing = "executor " + config.executorId() + " cannot read " + topics;
+        failure.compareAndSet(null, KafkaAccessException.from(error, doing, kafka)
+                .<RuntimeException>map(e -> e)
+                .orElseGet(() -> new IllegalStateException(doing + ": " + error.getMessage(), error)));
     }
 
     /** Requests started and not yet finished. */

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes tool-call requests and awaits their results. Results are correlated by request_id: the
  * client reads every partition of {@code toolformer.results} from the moment it was created (no
- * consumer group, so any number of clients each see every result). Thread-safe.
+ * consumer group, so any number of clients each see every result). Thread-safe. A cluster that refuses
+ * the client (credentials, ACLs) fails the constructor or the publish with a {@link KafkaAccessException}
+ * that says what to check.
  */
 public final class ToolformerClient implements AutoCloseable {
     /** Record header carrying the request's correlation id (also in the value). */
@@ -48,7 +51,9 @@ public final class ToolformerClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ToolformerClient.class);
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
 
+    private final KafkaSettings kafka;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> resultsConsumer;
     private final Map<String, CompletableFuture<ToolResult>> pending = new ConcurrentHashMap<>();
@@ -57,13 +62,14 @@ public final class ToolformerClient implements AutoCloseable {
     private final Thread resultsThread;
     private final Clock clock;
     private volatile boolean closed;
+    private volatile RuntimeException readerFailure;
 
     public ToolformerClient(KafkaSettings kafka) {
         this(kafka, Clock.systemUTC());
     }
 
     ToolformerClient(KafkaSettings kafka, Clock clock) {
-        Objects.requireNonNull(kafka, "kafka == null");
+        this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.clock = clock;
         String clientId = "toolformer-client-" + UUID.randomUUID();
         this.producer = new KafkaProducer<>(kafka.producer(clientId));
@@ -107,7 +113,8 @@ public final class ToolformerClient implements AutoCloseable {
             if (error != null) {
                 span.recordException(error);
                 span.setStatus(StatusCode.ERROR);
-                sent.completeExceptionally(error);
+                sent.completeExceptionally(KafkaAccessException.from(error, "cannot publish to " + Topics.REQUESTS.name(), kafka)
+                        .<Exception>map(e -> e).orElse(error));
             } else {
                 sent.complete(metadata);
             }
@@ -158,20 +165,29 @@ public final class ToolformerClient implements AutoCloseable {
     }
 
     private void awaitResultsReader() {
+        String doing = "cannot read " + Topics.RESULTS.name();
         try {
-            if (!resultsReady.await(60, TimeUnit.SECONDS)) {
+            // Longer than the reader's own metadata timeout, so that its error, the clearer one, comes first.
+            if (!resultsReady.await(METADATA_TIMEOUT.toSeconds() + 15, TimeUnit.SECONDS)) {
                 close();
-                throw new IllegalStateException("cannot read " + Topics.RESULTS.name() + " within 60 s");
+                throw new IllegalStateException(doing + " within " + (METADATA_TIMEOUT.toSeconds() + 15) + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the client", e);
         }
+        RuntimeException failed = readerFailure;
+        if (failed != null) {
+            close();
+            throw KafkaAccessException.from(failed, doing, kafka).<RuntimeException>map(e -> e)
+                    .orElseGet(() -> new IllegalStateException(doing + " from " + kafka.bootstrapServers() + ": "
+                            + failed.getMessage(), failed));
+        }
     }
 
     private void readResults() {
         try (resultsConsumer) {
-            List<TopicPartition> partitions = resultsConsumer.partitionsFor(Topics.RESULTS.name(), Duration.ofSeconds(60))
+            List<TopicPartition> partitions = resultsConsumer.partitionsFor(Topics.RESULTS.name(), METADATA_TIMEOUT)
                     .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             resultsConsumer.assign(partitions);
             resultsConsumer.seekToEnd(partitions);
@@ -187,7 +203,13 @@ public final class ToolformerClient implements AutoCloseable {
                 log.error("Results reader woken up unexpectedly", e);
             }
         } catch (RuntimeException e) {
-            log.error("Results reader stopped: {}", e.toString(), e);
+            if (resultsReady.getCount() > 0) {
+                // Not started: the constructor reports it.
+                readerFailure = e;
+                resultsReady.countDown();
+            } else {
+                log.error("Results reader stopped: {}", e.toString(), e);
+            }
         }
     }
 

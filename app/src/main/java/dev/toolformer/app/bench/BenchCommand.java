@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.toolformer.app.DurationConverter;
+import dev.toolformer.app.KafkaClientProperties;
 import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.kafka.KafkaSettings;
 import picocli.CommandLine;
@@ -40,8 +41,12 @@ public final class BenchCommand implements Callable<Integer> {
     String bootstrapServers;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable.")
+            description = "Extra Kafka client property, e.g. security.protocol=SASL_SSL; repeatable; wins over --kafka-config.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties file; keys with or without a 'kafka.' prefix.")
+    Path kafkaConfig;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as one JSON object; '-' prints it instead of the table.")
     String json;
@@ -105,7 +110,9 @@ public final class BenchCommand implements Callable<Integer> {
         BenchReport report;
         progress.note("toolformer bench: " + (bootstrapServers == null ? "starting the embedded broker" : "using " + bootstrapServers));
         try (BenchCluster cluster = bootstrapServers == null ? BenchCluster.embedded(partitions)
-                : BenchCluster.external(new KafkaSettings(bootstrapServers, kafkaProperties), partitions, replicationFactor)) {
+                : BenchCluster.external(
+                        new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(kafkaConfig, kafkaProperties)),
+                        partitions, replicationFactor)) {
             cluster.ensurePipelineTopics();
             BenchRun run = new BenchRun(cluster, settings, progress);
             for (Scenario s : scenarios) {

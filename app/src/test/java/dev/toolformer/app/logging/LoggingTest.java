@@ -61,6 +61,25 @@ class LoggingTest {
     }
 
     @Test
+    void shouldMaskKafkaSaslAndSslPasswordsInTextAndJsonLines() throws Exception {
+        String jaas = "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"svc\" password=\"kafka-pa55\";";
+        for (Logging.Format format : Logging.Format.values()) {
+            err.reset();
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            Logging.configure(format, "INFO", "toolformer-test");
+            Logger log = LoggerFactory.getLogger("dev.toolformer.test");
+
+            log.info("client overrides {ssl.keystore.password=store-pa55, {}}", jaas);
+            log.error("cannot connect", new IllegalStateException("bad config: " + jaas));
+
+            String out = err.toString(StandardCharsets.UTF_8);
+            assertThat(out).as(format.name()).contains("username=").contains("[REDACTED]")
+                    .doesNotContain("kafka-pa55").doesNotContain("store-pa55");
+        }
+    }
+
+    @Test
     void shouldHonourTheLevel() {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         Logging.configure(Logging.Format.TEXT, "WARN", "toolformer-test");

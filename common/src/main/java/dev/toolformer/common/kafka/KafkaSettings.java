@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,7 +25,8 @@ import dev.toolformer.common.security.Redactor;
  * How every service talks to Kafka: the bootstrap servers plus client overrides (security settings
  * for a production cluster, for instance), and the defaults the pipeline relies on.
  * Keys are Strings; values are raw bytes decoded by {@code AvroSerde} in our own code, so that an
- * undecodable record can reach the dead-letter topic instead of failing the poll.
+ * undecodable record can reach the dead-letter topic instead of failing the poll. {@link #toString()}
+ * masks secrets (passwords, {@code sasl.jaas.config}), so settings can be logged.
  */
 public record KafkaSettings(String bootstrapServers, Map<String, String> overrides) {
     private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
@@ -106,5 +108,13 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         p.putAll(overrides);
         return p;
+    }
+
+    /** The settings with every secret masked: {@code sasl.jaas.config}, passwords, private keys. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        overrides.forEach((key, value) -> shown.put(key, Redactor.isSecretName(key) ? Redactor.MASK : Redactor.redact(value)));
+        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", overrides=" + shown + "]";
     }
 }

@@ -29,10 +29,14 @@ public final class Redactor {
     private static final Pattern AUTH_SCHEME = Pattern.compile("(?i)\\b(Bearer|Basic|Token)\\s+[A-Za-z0-9._~+/=-]{8,}");
     /** The same, with the credential alone as group 1. */
     private static final Pattern AUTH_CREDENTIAL = Pattern.compile("(?i)\\b(?:Bearer|Basic|Token)\\s+([A-Za-z0-9._~+/=-]{8,})");
-    /** {@code "api_key": "..."}, {@code x-api-key=...}, {@code password: ...}: keep the name, mask the value. */
+    /**
+     * {@code "api_key": "..."}, {@code x-api-key=...}, {@code password: ...}: keep the name, mask the value. A
+     * value in escaped quotes ({@code password=\"...\"}, a JAAS line inside a JSON string) is masked whole.
+     */
     private static final Pattern NAMED_SECRET = Pattern.compile(
             "(?i)([\"']?(?:[a-z0-9_-]*(?:api[_-]?key|secret|token|password|passwd|authorization|credential)s?)[\"']?"
-                    + "\\s*[:=]\\s*)(\\[REDACTED]|(?i:Bearer|Basic|Token)\\s+\\S+|\"[^\"]*\"|'[^']*'|[^\\s,;&}\\]]+)");
+                    + "\\s*[:=]\\s*)(\\[REDACTED]|(?i:Bearer|Basic|Token)\\s+\\S+|\\\\\"[^\"]*?\\\\\"|\"[^\"]*\"|'[^']*'"
+                    + "|[^\\s,;&}\\]]+)");
 
     /** Shortest configured secret remembered: shorter values would mask ordinary words. */
     static final int MIN_KNOWN_SECRET_LENGTH = 8;
@@ -69,7 +73,8 @@ public final class Redactor {
         StringBuilder sb = new StringBuilder();
         while (named.find()) {
             String value = named.group(2);
-            String masked = value.startsWith("\"") ? "\"" + MASK + "\"" : value.startsWith("'") ? "'" + MASK + "'" : MASK;
+            String masked = value.startsWith("\\\"") ? "\\\"" + MASK + "\\\""
+                    : value.startsWith("\"") ? "\"" + MASK + "\"" : value.startsWith("'") ? "'" + MASK + "'" : MASK;
             named.appendReplacement(sb, Matcher.quoteReplacement(named.group(1) + masked));
         }
         named.appendTail(sb);
@@ -116,12 +121,16 @@ public final class Redactor {
         }
     }
 
-    /** True when {@code name} (a header, an argument, a config key) names a secret. */
+    /**
+     * True when {@code name} (a header, an argument, a config key) names a secret; Kafka's
+     * {@code sasl.jaas.config} (it holds the password) and {@code ssl.keystore.key} (a private key) are ones.
+     */
     public static boolean isSecretName(String name) {
         String n = name.toLowerCase(java.util.Locale.ROOT);
         return n.contains("key") && (n.contains("api") || n.contains("secret") || n.contains("access"))
                 || n.contains("secret") || n.contains("token") || n.contains("password") || n.contains("passwd")
                 || n.equals("authorization") || n.equals("proxy-authorization") || n.contains("credential")
-                || n.equals("cookie") || n.equals("set-cookie");
+                || n.equals("cookie") || n.equals("set-cookie")
+                || n.endsWith("jaas.config") || n.endsWith("keystore.key");
     }
 }

@@ -32,6 +32,25 @@ class RedactorTest {
     }
 
     @Test
+    void shouldMaskThePasswordOfAKafkaJaasConfigAndKeepTheUserName() {
+        String jaas = "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"alice\" password=\"p4ss; word,x\";";
+        assertThat(Redactor.redact(jaas)).isEqualTo("sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule"
+                + " required username=\"alice\" password=\"[REDACTED]\";");
+        assertThat(Redactor.redact("{security.protocol=SASL_SSL, ssl.truststore.password=changeit, ssl.key.password=k3y}"))
+                .isEqualTo("{security.protocol=SASL_SSL, ssl.truststore.password=[REDACTED], ssl.key.password=[REDACTED]}");
+    }
+
+    @Test
+    void shouldMaskAJaasPasswordWhoseQuotesAreEscaped() {
+        // A JAAS line inside a JSON string, as a JSON log line or a JSON config would carry it.
+        String json = "{\"sasl.jaas.config\":\"PlainLoginModule required username=\\\"bob\\\" password=\\\"se;cret\\\";\"}";
+        assertThat(Redactor.redact(json)).isEqualTo(
+                "{\"sasl.jaas.config\":\"PlainLoginModule required username=\\\"bob\\\" password=\\\"[REDACTED]\\\";\"}")
+                .doesNotContain("se;cret").doesNotContain("cret");
+    }
+
+    @Test
     void shouldLeaveOrdinaryTextAlone() {
         String text = "tool echo finished in 12 ms with {\"x\":1} for request 7f3c";
         assertThat(Redactor.redact(text)).isEqualTo(text);
@@ -45,6 +64,11 @@ class RedactorTest {
         assertThat(Redactor.isSecretName("OPENAI_API_KEY")).isTrue();
         assertThat(Redactor.isSecretName("x-api-key")).isTrue();
         assertThat(Redactor.isSecretName("client_secret")).isTrue();
+        assertThat(Redactor.isSecretName("sasl.jaas.config")).isTrue();
+        assertThat(Redactor.isSecretName("kafka.ssl.keystore.password")).isTrue();
+        assertThat(Redactor.isSecretName("ssl.keystore.key")).isTrue();
+        assertThat(Redactor.isSecretName("security.protocol")).isFalse();
+        assertThat(Redactor.isSecretName("sasl.mechanism")).isFalse();
         assertThat(Redactor.isSecretName("content-type")).isFalse();
         assertThat(Redactor.isSecretName("monkey")).isFalse();
     }
