@@ -2,6 +2,7 @@ package dev.toolformer.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -41,20 +42,17 @@ final class ServiceCommands {
         Path dataDir;
     }
 
-    /** Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. */
+    /**
+     * Starts {@code service}, serves its admin HTTP (with the admin endpoints of {@code admin}, if not null)
+     * until SIGINT/SIGTERM, then closes it.
+     */
     private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
-                           AutoCloseable service, BooleanSupplier ready) throws Exception {
-        return run(name, options, httpPort, metrics, service, ready, config -> { });
-    }
-
-
-    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
-                           AutoCloseable service, BooleanSupplier ready,
+                           AutoCloseable service, BooleanSupplier ready, AdminRoutes admin,
                            java.util.function.Consumer<io.javalin.config.JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              AutoCloseable running = service;
              HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, ready);
-             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, routes)) {
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, admin, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());
             signal.await();
@@ -91,8 +89,12 @@ final class ServiceCommands {
         @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
         Path pricing;
 
+        @Mixin
+        AdminTokenOption adminToken;
+
         @Override
         public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
             ExecutorConfig config = ExecutorConfig.defaults(id).withMaxInFlight(maxInFlight);
             PrometheusMeterRegistry metrics = metrics("executor");
@@ -100,7 +102,8 @@ final class ServiceCommands {
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
                     pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
             executor.start();
-            return run("executor", options, httpPort, metrics, executor, executor::isReady);
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(kafka), EnumSet.of(AdminRoutes.Scope.REQUESTS));
+            return run("executor", options, httpPort, metrics, executor, executor::isReady, admin, routes -> { });
         }
     }
 
@@ -124,7 +127,7 @@ final class ServiceCommands {
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
             return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning, service.api()::register);
+                    service::isRunning, null, service.api()::register);
         }
     }
 
@@ -141,14 +144,20 @@ final class ServiceCommands {
         @Option(names = "--rules", paramLabel = "FILE", description = "Alert rules (default: the bundled rules).")
         Path rules;
 
+        @Mixin
+        AdminTokenOption adminToken;
+
         @Override
         public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
             AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
             AlertProcessorService service = new AlertProcessorService(
                     AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")), options.kafka.settings());
             service.start();
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
+                    EnumSet.of(AdminRoutes.Scope.ALERTS));
             return run("alert-processor", options, httpPort, metrics("alert-processor"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning);
+                    service::isRunning, admin, routes -> { });
         }
     }
 }
