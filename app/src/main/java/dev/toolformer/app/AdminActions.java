@@ -2,6 +2,7 @@ package dev.toolformer.app;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -113,8 +114,15 @@ final class AdminActions {
         if (alert == null || alert.getState() == AlertState.RESOLVED) {
             throw new NotFound("fingerprint", "no active alert " + fingerprint + " (see 'toolformer alerts')");
         }
-        Silence ack = Silences.acknowledgement(fingerprint, clock.instant(), duration, text("author", author),
+        Instant now = clock.instant();
+        Silence ack = Silences.acknowledgement(fingerprint, now, duration, text("author", author),
                 text("comment", comment));
+        if (alert.getActiveSince().isAfter(now)) {
+            // A windowed alert's episode begins at its window's end, which can lie ahead of the wall clock
+            // while the window is open; an acknowledgement covers episodes begun by its created_at, so it
+            // must not predate the one the operator is looking at.
+            ack = Silence.newBuilder(ack).setCreatedAt(alert.getActiveSince()).build();
+        }
         Silences.publish(kafka, ack);
         return new Acknowledged(ack, alert);
     }
