@@ -62,8 +62,9 @@ final class AdminToken {
             } catch (IOException e) {
                 throw new IllegalArgumentException(FILE_OPTION + " " + file + " cannot be read: " + e, e);
             }
+            AdminToken token = of(checked(text.strip(), FILE_OPTION + " " + file));
             warnIfReadableByOthers(file);
-            return of(checked(text.strip(), FILE_OPTION + " " + file));
+            return token;
         }
         return envSet ? of(checked(fromEnv.strip(), ENV)) : DISABLED;
     }

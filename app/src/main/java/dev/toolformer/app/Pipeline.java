@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
@@ -45,7 +47,7 @@ final class Pipeline implements AutoCloseable {
                    AdminToken adminToken) {
 
         Options {
-            java.util.Objects.requireNonNull(adminToken, "adminToken == null");
+            Objects.requireNonNull(adminToken, "adminToken == null");
         }
 
         /** Options without an admin token: the admin endpoints are disabled. */
@@ -126,7 +128,7 @@ final class Pipeline implements AutoCloseable {
         started.push(health);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
         AdminRoutes admin = new AdminRoutes(options.adminToken(), new AdminActions(kafka),
-                java.util.EnumSet.allOf(AdminRoutes.Scope.class));
+                EnumSet.allOf(AdminRoutes.Scope.class));
         http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, health, admin, config -> {
             dashboard.register(config);
             analytics.api().register(config);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,21 @@ class AdminTokenTest {
         AdminToken token = AdminToken.load(file, Map.of(AdminToken.ENV, " "));
 
         assertThat(token.matches(TOKEN)).isTrue();
+    }
+
+    @Test
+    void shouldWarnWhenOtherUsersCanReadTheFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("token"), TOKEN);
+        try (LogCapture logs = new LogCapture()) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            AdminToken.load(file, Map.of());
+            assertThat(logs.lines()).isEmpty();
+
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            AdminToken.load(file, Map.of());
+            assertThat(logs.lines()).containsExactly("WARN " + AdminToken.class.getName() + " - --admin-token-file "
+                    + file + " is readable by other users; 'chmod 600 " + file + "' keeps the admin token to its owner");
+        }
     }
 
     @Test
