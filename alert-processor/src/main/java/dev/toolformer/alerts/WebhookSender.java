@@ -1,6 +1,7 @@
 package dev.toolformer.alerts;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -64,17 +65,17 @@ final class WebhookSender {
             String body = WebhookPayloads.body(hook.format(), notification, prefix);
             try {
                 int status = post(receiver, hook, body);
-                details.add(hook.format().name().toLowerCase(Locale.ROOT) + " " + hook.url() + " -> " + status);
+                details.add(hook.format().name().toLowerCase(Locale.ROOT) + " " + describe(hook.url()) + " -> " + status);
             } catch (RequestNotPermitted e) {
                 ok = false;
-                details.add(hook.url() + " rate limited: more than " + receiver.maxPerMinute() + " per minute");
+                details.add(describe(hook.url()) + " rate limited: more than " + receiver.maxPerMinute() + " per minute");
             } catch (IOException e) {
                 ok = false;
-                details.add(hook.url() + " failed: " + e.getMessage());
+                details.add(describe(hook.url()) + " failed: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 ok = false;
-                details.add(hook.url() + " interrupted");
+                details.add(describe(hook.url()) + " interrupted");
             }
         }
         return new Result(ok, String.join("; ", details));
@@ -108,16 +109,28 @@ final class WebhookSender {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new RetriableWebhookException("POST " + request.uri() + ": " + e, e);
+            throw new RetriableWebhookException("POST " + describe(request.uri()) + ": " + e, e);
         }
         int status = response.statusCode();
         if (status == 429 || status >= 500) {
-            throw new RetriableWebhookException("POST " + request.uri() + " -> " + status, null);
+            throw new RetriableWebhookException("POST " + describe(request.uri()) + " -> " + status, null);
         }
         if (status >= 300) {
-            throw new IOException("POST " + request.uri() + " -> " + status + " " + abbreviate(response.body()));
+            throw new IOException("POST " + describe(request.uri()) + " -> " + status + " " + abbreviate(response.body()));
         }
         return status;
+    }
+
+    /**
+     * A webhook URL as results, incident records (and so the dashboard) and logs show it: scheme, host and
+     * port. The rest stays out because it is often the credential: a Slack or Teams webhook's path, a
+     * token in the query, a user and password.
+     */
+    static String describe(URI url) {
+        String port = url.getPort() == -1 ? "" : ":" + url.getPort();
+        String path = url.getRawPath();
+        boolean more = path != null && !path.isEmpty() && !path.equals("/") || url.getRawQuery() != null;
+        return url.getScheme() + "://" + url.getHost() + port + (more ? "/..." : "");
     }
 
     private static String abbreviate(String text) {

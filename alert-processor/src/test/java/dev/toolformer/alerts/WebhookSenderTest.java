@@ -3,6 +3,7 @@ package dev.toolformer.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,8 +33,8 @@ class WebhookSenderTest {
         WebhookSender.Result result = sender.send(oncall(3, 20), notification(), "");
 
         assertThat(result.ok()).isTrue();
-        assertThat(result.detail()).isEqualTo("slack " + receiver.url("/slack") + " -> 200; alertmanager "
-                + receiver.url("/am") + " -> 200");
+        String host = "http://127.0.0.1:" + receiver.url("/").getPort();
+        assertThat(result.detail()).isEqualTo("slack " + host + "/... -> 200; alertmanager " + host + "/... -> 200");
         assertThat(receiver.requests()).extracting(WebhookReceiver.Request::path, WebhookReceiver.Request::contentType)
                 .containsExactly(tuple("/slack", "application/json"), tuple("/am", "application/json"));
         assertThat(JSON.readTree(receiver.requests().get(0).body()).get("text").asText()).isEqualTo(
@@ -58,6 +59,16 @@ class WebhookSenderTest {
     }
 
     @Test
+    void shouldDescribeWebhooksWithoutTheirCredentials() {
+        assertThat(WebhookSender.describe(URI.create("https://hooks.slack.com/services/T0/B0/XyZsecret")))
+                .isEqualTo("https://hooks.slack.com/...");
+        assertThat(WebhookSender.describe(URI.create("https://user:pass@alerts.example.com:9443/hook?token=abc")))
+                .isEqualTo("https://alerts.example.com:9443/...");
+        assertThat(WebhookSender.describe(URI.create("http://alertmanager:9093"))).isEqualTo("http://alertmanager:9093");
+        assertThat(WebhookSender.describe(URI.create("http://alertmanager:9093/"))).isEqualTo("http://alertmanager:9093");
+    }
+
+    @Test
     void shouldRetryOnServerErrors() {
         receiver.failFirst(2);
 
@@ -74,8 +85,8 @@ class WebhookSenderTest {
         WebhookSender.Result result = sender.send(slackOnly(1, 20), notification(), "");
 
         assertThat(result.ok()).isFalse();
-        assertThat(result.detail()).isEqualTo(receiver.url("/slack") + " failed: POST " + receiver.url("/slack")
-                + " -> 503");
+        String host = "http://127.0.0.1:" + receiver.url("/").getPort();
+        assertThat(result.detail()).isEqualTo(host + "/... failed: POST " + host + "/... -> 503");
         assertThat(receiver.requests()).hasSize(2);
     }
 
@@ -98,8 +109,8 @@ class WebhookSenderTest {
         WebhookSender.Result third = sender.send(limited, notification(), "");
 
         assertThat(receiver.requests()).hasSize(2);
-        assertThat(third).isEqualTo(new WebhookSender.Result(false, receiver.url("/slack")
-                + " rate limited: more than 2 per minute"));
+        assertThat(third).isEqualTo(new WebhookSender.Result(false, "http://127.0.0.1:" + receiver.url("/").getPort()
+                + "/... rate limited: more than 2 per minute"));
     }
 
     @Test

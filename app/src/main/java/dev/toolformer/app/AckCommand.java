@@ -2,13 +2,9 @@ package dev.toolformer.app;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 
-import dev.toolformer.alerts.AlertHistory;
-import dev.toolformer.alerts.Silences;
 import dev.toolformer.schema.AlertEvent;
-import dev.toolformer.schema.AlertState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,11 +38,7 @@ final class AckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        AlertEvent alert = AlertHistory.latest(kafka.settings()).get(fingerprint);
-        if (alert == null || alert.getState() == AlertState.RESOLVED) {
-            throw new IllegalArgumentException("no active alert " + fingerprint + " (see 'toolformer alerts')");
-        }
-        Silences.publish(kafka.settings(), Silences.acknowledgement(fingerprint, Instant.now(), duration, by, comment));
+        AlertEvent alert = new AdminActions(kafka.settings()).acknowledge(fingerprint, duration, by, comment).alert();
         PrintWriter out = spec.commandLine().getOut();
         out.println("acknowledged " + fingerprint + " (" + alert.getState() + " since " + alert.getActiveSince() + ")");
         out.flush();

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
@@ -38,13 +40,31 @@ final class Pipeline implements AutoCloseable {
      *
      * @param cluster    the cluster to use; null starts the embedded broker
      * @param alertRules the alert rules; null means the shipped defaults
+     * @param adminToken the bearer token of the admin endpoints; {@link AdminToken#disabled()} turns them off
      */
     record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
-                   int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules) {
+                   int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
+                   AdminToken adminToken) {
+
+        Options {
+            Objects.requireNonNull(adminToken, "adminToken == null");
+        }
+
+        /** Options without an admin token: the admin endpoints are disabled. */
+        Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
+                int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules) {
+            this(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor, drainTimeout,
+                    alertRules, AdminToken.disabled());
+        }
 
         Options withAlertRules(AlertRules rules) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, rules);
+                    drainTimeout, rules, adminToken);
+        }
+
+        Options withAdminToken(AdminToken token) {
+            return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
+                    drainTimeout, alertRules, token);
         }
     }
 
@@ -107,7 +127,9 @@ final class Pipeline implements AutoCloseable {
                 .add("dashboard", feed::caughtUp);
         started.push(health);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
-        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, health, config -> {
+        AdminRoutes admin = new AdminRoutes(options.adminToken(), new AdminActions(kafka),
+                EnumSet.allOf(AdminRoutes.Scope.class));
+        http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, health, admin, config -> {
             dashboard.register(config);
             analytics.api().register(config);
             config.routes.get("/api/alerts", ctx -> ctx.json(alerts.firingAlerts().values().stream()

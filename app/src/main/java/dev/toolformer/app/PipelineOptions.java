@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.toolformer.alerts.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of the commands that run the whole pipeline ({@code up}, {@code demo}). */
@@ -35,6 +36,9 @@ final class PipelineOptions {
             description = "Port of /health/live, /health/ready and /metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Mixin
+    AdminTokenOption adminToken;
+
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "6",
             description = "Partitions of topics created on start (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -59,7 +63,7 @@ final class PipelineOptions {
         KafkaSettings cluster = bootstrapServers == null ? null
                 : new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(kafkaConfig, kafkaProperties));
         return new Pipeline.Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                Duration.ofSeconds(10), alertRules == null ? null : AlertRules.load(alertRules));
+                Duration.ofSeconds(10), alertRules == null ? null : AlertRules.load(alertRules), adminToken.load());
     }
 
     private static void requirePort(String option, int port) {

@@ -2,6 +2,7 @@ package dev.toolformer.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -47,23 +48,19 @@ final class ServiceCommands {
     private static final Duration FAILURE_CHECK = Duration.ofMillis(500);
 
     /**
-     * Starts {@code service}, serves its admin HTTP until SIGINT/SIGTERM, then closes it. When
-     * {@code failure} reports an error first (the cluster refused the credentials, an ACL is missing), the
-     * service is closed and the error thrown: the command fails with it instead of idling unready.
+     * Starts {@code service}, serves its admin HTTP (with the admin endpoints of {@code admin}, if not null)
+     * until SIGINT/SIGTERM, then closes it. When {@code failure} reports an error first (the cluster refused
+     * the credentials, an ACL is missing), the service is closed and the error thrown: the command fails with
+     * it instead of idling unready.
      */
     private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
-                           AutoCloseable service, BooleanSupplier ready,
-                           Supplier<Optional<RuntimeException>> failure) throws Exception {
-        return run(name, options, httpPort, metrics, service, ready, failure, config -> { });
-    }
-
-    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
                            AutoCloseable service, BooleanSupplier ready, Supplier<Optional<RuntimeException>> failure,
+                           AdminRoutes admin,
                            java.util.function.Consumer<io.javalin.config.JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              AutoCloseable running = service;
              HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, ready);
-             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, routes)) {
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, admin, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());
             while (!signal.await(FAILURE_CHECK)) {
@@ -109,8 +106,12 @@ final class ServiceCommands {
         @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
         Path pricing;
 
+        @Mixin
+        AdminTokenOption adminToken;
+
         @Override
         public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
             ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
                     .build();
@@ -119,7 +120,9 @@ final class ServiceCommands {
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
                     pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
             executor.start();
-            return run("executor", options, httpPort, metrics, executor, executor::isReady, executor::failure);
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(kafka), EnumSet.of(AdminRoutes.Scope.REQUESTS));
+            return run("executor", options, httpPort, metrics, executor, executor::isReady, executor::failure, admin,
+                    routes -> { });
         }
     }
 
@@ -149,7 +152,7 @@ final class ServiceCommands {
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             service.start();
             return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning, service::failure, service.api()::register);
+                    service::isRunning, service::failure, null, service.api()::register);
         }
     }
 
@@ -171,14 +174,20 @@ final class ServiceCommands {
                         + "pipeline (default: ${DEFAULT-VALUE}).")
         String applicationId;
 
+        @Mixin
+        AdminTokenOption adminToken;
+
         @Override
         public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
             AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
             AlertProcessorService service = new AlertProcessorService(
                     AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId), options.kafka.settings());
             service.start();
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
+                    EnumSet.of(AdminRoutes.Scope.ALERTS));
             return run("alert-processor", options, httpPort, metrics("alert-processor"), () -> service.close(Duration.ofSeconds(30)),
-                    service::isRunning, service::failure);
+                    service::isRunning, service::failure, admin, routes -> { });
         }
     }
 }

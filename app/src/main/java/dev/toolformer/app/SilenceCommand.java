@@ -3,7 +3,6 @@ package dev.toolformer.app;
 import dev.toolformer.common.serde.RecordJson;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -61,11 +60,10 @@ final class SilenceCommand implements Callable<Integer> {
         if (mode.list) {
             Silences.readAll(kafka.settings()).forEach(s -> out.println(RecordJson.toJson(s)));
         } else if (mode.expire != null) {
-            Silences.expire(kafka.settings(), mode.expire);
+            new AdminActions(kafka.settings()).expire(mode.expire);
             out.println("expired " + mode.expire);
         } else {
-            Silence silence = Silences.silence(mode.matchers, Instant.now(), duration, by, comment);
-            Silences.publish(kafka.settings(), silence);
+            Silence silence = new AdminActions(kafka.settings()).silence(mode.matchers, duration, by, comment);
             out.println(silence.getId() + " silences " + mode.matchers + " until " + silence.getEndsAt());
         }
         out.flush();

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input on the command line: one clear line on stderr and exit code 2, never a stack trace. */
 class ToolformerCliTest {
@@ -73,6 +76,24 @@ class ToolformerCliTest {
     void shouldRejectOutOfRangePort() {
         assertThat(ToolformerCli.execute("up", "--http-port", "70000")).isEqualTo(2);
         assertThat(stderr()).isEqualTo("toolformer up: --http-port must be 0..65535, was 70000\n");
+    }
+
+    @Test
+    void shouldRejectABadAdminTokenFileBeforeStartingAnything(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("token"), "short\n");
+        for (String command : new String[] {"up", "executor", "alert-processor"}) {
+            err.reset();
+            assertThat(ToolformerCli.execute(command, "--admin-token-file", file.toString())).as(command).isEqualTo(2);
+            assertThat(stderr()).isEqualTo("toolformer " + command + ": --admin-token-file " + file
+                    + " is 5 characters long: expected at least 16 (e.g. from 'openssl rand -hex 32')\n");
+        }
+    }
+
+    @Test
+    void shouldRejectABadSilenceBeforeConnecting() {
+        assertThat(ToolformerCli.execute("silence", "--match", "to ol=x")).isEqualTo(2);
+        assertThat(stderr()).isEqualTo("toolformer silence: matcher label 'to ol' is not a label name: expected a letter"
+                + " or _, then letters, digits, _ . or -; at most 100\n");
     }
 
     @Test
