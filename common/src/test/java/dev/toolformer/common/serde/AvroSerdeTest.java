@@ -185,8 +185,33 @@ class AvroSerdeTest {
         assertThatThrownBy(() -> requests.decode(truncated))
                 .isInstanceOfSatisfying(DecodeException.class,
                         e -> assertThat(e.reason()).isEqualTo(DecodeException.Reason.CORRUPT_BODY))
-                .hasMessage("corrupt ToolRequest body (20 bytes): Decoding datum failed (java.io.EOFException)")
+                .hasMessage("corrupt ToolRequest body (20 bytes): java.io.EOFException: "
+                        + "Attempted to read 6 bytes, but only 3 bytes are available")
                 .rootCause().isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void shouldRejectHugeDeclaredLengthAndCountAsCorruptBody() {
+        // AvroSerdeFuzzTest's seeds corrupt-huge-* check that neither is allocated.
+        // The header, then request_id declaring 2^30 bytes (zig-zag varint 80 80 80 80 08) and no more.
+        byte[] hugeString = Arrays.copyOf(requests.encode(fullRequest()), 15);
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, hugeString, 10, 5);
+        // A valid minimal request whose metadata map (its last byte, 00) declares 2^30 entries.
+        byte[] minimal = requests.encode(ToolRequest.newBuilder().setRequestId("r").setCorrelationId("c").setTool("t")
+                .setArgumentsJson("{}").setTimeoutMs(1L).setSubmittedAt(SUBMITTED).build());
+        byte[] hugeMap = Arrays.copyOf(minimal, minimal.length + 4);
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, hugeMap,
+                minimal.length - 1, 5);
+
+        assertThatThrownBy(() -> requests.decode(hugeString))
+                .isInstanceOfSatisfying(DecodeException.class,
+                        e -> assertThat(e.reason()).isEqualTo(DecodeException.Reason.CORRUPT_BODY))
+                .hasMessage("corrupt ToolRequest body (15 bytes): java.io.EOFException: "
+                        + "Attempted to read 1073741824 bytes, but only 0 bytes are available");
+        assertThatThrownBy(() -> requests.decode(hugeMap))
+                .isInstanceOfSatisfying(DecodeException.class,
+                        e -> assertThat(e.reason()).isEqualTo(DecodeException.Reason.CORRUPT_BODY))
+                .hasMessage("corrupt ToolRequest body (" + hugeMap.length + " bytes): java.io.EOFException");
     }
 
     @Test

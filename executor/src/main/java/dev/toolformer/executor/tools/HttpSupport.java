@@ -15,12 +15,12 @@ import java.util.concurrent.TimeoutException;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.executor.ToolCall;
 
-/** What the {@code http} and {@code openai-chat} tools share: one HTTP client, deadlines, bounded bodies. */
+/** What the {@code http} and {@code openai-chat} tools share: deadlines, bounded bodies, a client. */
 final class HttpSupport {
     /**
-     * One client for every call of both tools (it pools connections and is thread-safe). Its own
-     * asynchronous work runs on virtual threads; callers block in {@code send} on theirs. Redirects are
-     * never followed, so a redirect cannot lead past the {@code http} tool's address check.
+     * The {@code openai-chat} tool's client, one for every call (it pools connections and is thread-safe;
+     * the {@code http} tool has its own, without proxy). Its own asynchronous work runs on virtual
+     * threads; callers block in {@code send} on theirs. Redirects are never followed.
      */
     static final HttpClient CLIENT = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
@@ -41,11 +41,27 @@ final class HttpSupport {
      * @throws TimeoutException when the deadline has already passed
      */
     static Duration timeout(ToolCall call, long requestedMs) throws TimeoutException {
-        long leftMs = Duration.between(Instant.now(), call.deadline()).toMillis();
+        return timeLeft(deadline(call, requestedMs));
+    }
+
+    /** The call's deadline, or {@code requestedMs} from now when that is sooner (and positive). */
+    static Instant deadline(ToolCall call, long requestedMs) {
+        Instant now = Instant.now();
+        boolean sooner = requestedMs > 0 && requestedMs < Duration.between(now, call.deadline()).toMillis();
+        return sooner ? now.plusMillis(requestedMs) : call.deadline();
+    }
+
+    /**
+     * The time left before {@code deadline}.
+     *
+     * @throws TimeoutException when it has already passed
+     */
+    static Duration timeLeft(Instant deadline) throws TimeoutException {
+        long leftMs = Duration.between(Instant.now(), deadline).toMillis();
         if (leftMs <= 0) {
             throw new TimeoutException("the call's deadline passed before the request was sent");
         }
-        return Duration.ofMillis(requestedMs > 0 ? Math.min(requestedMs, leftMs) : leftMs);
+        return Duration.ofMillis(leftMs);
     }
 
     /**

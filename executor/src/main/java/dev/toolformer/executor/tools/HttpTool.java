@@ -2,21 +2,24 @@ package dev.toolformer.executor.tools;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Arrays;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -29,30 +32,65 @@ import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 
 /**
- * Makes one HTTP request. Arguments: {@code method} (GET, POST, PUT, PATCH, DELETE or HEAD; GET when
- * absent), {@code url} (required, http or https), {@code headers} (object of strings), {@code body}
- * (string), {@code timeout_ms} (capped by the call's deadline).
+ * Makes one HTTP request and follows its redirects. Arguments: {@code method} (GET, POST, PUT, PATCH,
+ * DELETE or HEAD; GET when absent), {@code url} (required, http or https), {@code headers} (object of
+ * strings), {@code body} (string), {@code timeout_ms} (for the whole call, redirects included; capped by
+ * the call's deadline), {@code follow_redirects} (true when absent).
  *
  * <p>Output: {@code {"status": 200, "headers": {"content-type": ...}, "body": "...", "truncated": false}};
  * the body is cut after {@link #MAX_BODY_BYTES}. A 5xx, a 429 or a connection failure is a
- * {@link RetriableToolException}; any other status, including 4xx and 3xx (redirects are not followed),
- * is an output: the status is the answer, and a retry would get the same one.
+ * {@link RetriableToolException}; any other status, including 4xx, is an output: the status is the
+ * answer, and a retry would get the same one. A 301, 302, 303, 307 or 308 with a {@code Location} is
+ * followed, up to {@link #MAX_REDIRECTS} times, unless {@code follow_redirects} is false.
  *
- * <p>Targets that resolve to loopback, link-local, private, unique-local, multicast or wildcard
- * addresses are refused unless their host (or host:port) is listed in {@code TOOLFORMER_HTTP_ALLOW_HOSTS}
- * or the system property {@code toolformer.http.allow-hosts}. Request headers never appear in outputs
- * or errors.
+ * <p>SSRF guard: the URL's host and every redirect's are resolved once, and the request is refused
+ * unless every address is public or allow-listed ({@link AddressPolicy}: {@code TOOLFORMER_HTTP_ALLOW_HOSTS}
+ * or the system property {@code toolformer.http.allow-hosts}); the client then connects to exactly the
+ * addresses checked ({@link PinnedDns}), so a DNS answer that changes in between (rebinding) is not
+ * asked for. A refused URL is an {@link InvalidArgumentsException}, a refused redirect a
+ * {@link RedirectRefusedException}. Request headers never appear in outputs or errors, and only
+ * {@link HttpHop#CROSS_ORIGIN_HEADERS} follow a redirect to another origin.
  */
 public final class HttpTool implements Tool {
     /** Largest response body returned, in bytes (1 MiB); the rest is dropped and {@code truncated} is true. */
     public static final int MAX_BODY_BYTES = 1 << 20;
+    /** Redirects followed in one call; another one is refused. */
+    public static final int MAX_REDIRECTS = 5;
     public static final String ALLOW_HOSTS_ENV = "TOOLFORMER_HTTP_ALLOW_HOSTS";
     public static final String ALLOW_HOSTS_PROPERTY = "toolformer.http.allow-hosts";
 
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
-    private static final Set<String> ARGUMENTS = Set.of("method", "url", "headers", "body", "timeout_ms");
+    private static final Set<String> ARGUMENTS = Set.of("method", "url", "headers", "body", "timeout_ms", "follow_redirects");
+    private static final Set<Integer> FOLLOWED = Set.of(301, 302, 303, 307, 308);
     /** Response headers copied to the output. */
     private static final String[] OUTPUT_HEADERS = {"content-type", "location"};
+    /**
+     * This tool's own client: direct connections only (a proxy would resolve the name itself, past the
+     * address check) and no redirects followed by the client (the tool follows them, checking each one).
+     */
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .connectTimeout(Duration.ofSeconds(10))
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+
+    private final Resolver resolver;
+
+    public HttpTool() {
+        this(InetAddress::getAllByName);
+    }
+
+    /** With the lookup used for the address check (tests make names resolve where they like). */
+    HttpTool(Resolver resolver) {
+        this.resolver = Objects.requireNonNull(resolver, "resolver == null");
+    }
+
+    /** Resolves a host name to all its addresses. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
 
     @Override
     public String name() {
@@ -64,35 +102,96 @@ public final class HttpTool implements Tool {
         ObjectNode args = call.arguments();
         checkArgumentNames(args);
         String method = method(args);
-        URI uri = url(args);
-        Map<String, String> headers = headers(args);
-        String body = body(args, method);
-        long timeoutMs = timeoutMs(args);
+        HttpHop hop = new HttpHop(method, url(args), headers(args), body(args, method));
+        Instant deadline = HttpSupport.deadline(call, timeoutMs(args));
+        boolean follow = followRedirects(args);
+        hop.build(Duration.ofMillis(1)); // refuses restricted headers before the host is resolved
+        AddressPolicy policy = allowList();
 
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .version(HttpSupport.version(uri.getScheme()))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            try {
-                request.header(header.getKey(), header.getValue());
-            } catch (IllegalArgumentException e) {
-                // The JDK refuses restricted (Host, Content-Length, Connection...) and malformed headers.
-                throw new InvalidArgumentsException("headers." + header.getKey()
-                        + " cannot be sent: restricted or malformed header (name or value)");
+        HttpResponse<InputStream> response = send(hop, null, policy, deadline);
+        int redirects = 0;
+        while (follow && FOLLOWED.contains(response.statusCode())) {
+            Optional<String> location = response.headers().firstValue("location");
+            if (location.isEmpty()) {
+                break;
             }
+            response.body().close();
+            if (redirects++ == MAX_REDIRECTS) {
+                throw new RedirectRefusedException(hop.describe() + " was redirected (" + response.statusCode()
+                        + ") once more after " + MAX_REDIRECTS + " redirects; no more are followed");
+            }
+            HttpHop next = hop.redirect(response.statusCode(), location.get());
+            response = send(next, hop, policy, deadline);
+            hop = next;
         }
+        return output(hop, response);
+    }
 
-        checkAddress(uri); // last: every argument is valid before the host is resolved
-        request.timeout(HttpSupport.timeout(call, timeoutMs));
+    /**
+     * Sends one hop once its host's addresses pass the policy, pinned to the addresses checked.
+     *
+     * @param from the hop that redirected here, null for the URL itself
+     */
+    private HttpResponse<InputStream> send(HttpHop hop, HttpHop from, AddressPolicy policy, Instant deadline)
+            throws Exception {
+        HttpRequest request = hop.build(HttpSupport.timeLeft(deadline));
+        String host = hop.host();
+        int port = hop.port();
+        if (policy.allowsName(host, port)) {
+            return exchange(hop, request); // trusted by name, whatever it resolves to
+        }
+        List<InetAddress> checked = resolve(host, hop, from, resolver);
+        refuseIfAny(policy.firstRefused(checked, port), hop, from);
+        if (!PinnedDns.active()) {
+            throw new IllegalStateException("the JVM does not resolve names through " + PinnedDns.class.getName()
+                    + " (another java.net.spi.InetAddressResolverProvider on the class path?), so the address "
+                    + "checked cannot be pinned: not connecting to " + host);
+        }
+        try (PinnedDns.Pin pin = PinnedDns.pin(host, checked)) {
+            // The client is given the JVM's cached answer while it lasts, then the pin: both must pass.
+            refuseIfAny(policy.firstRefused(pin.addresses(), port), hop, from);
+            refuseIfAny(policy.firstRefused(resolve(host, hop, from, InetAddress::getAllByName), port), hop, from);
+            return exchange(hop, request);
+        }
+    }
 
-        String target = describe(method, uri);
-        HttpResponse<InputStream> response;
+    private static List<InetAddress> resolve(String host, HttpHop hop, HttpHop from, Resolver resolver)
+            throws RetriableToolException {
         try {
-            response = HttpSupport.CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return List.of(resolver.resolve(host));
+        } catch (UnknownHostException e) {
+            // DNS failures are often transient; a name that never resolves fails every attempt alike.
+            throw new RetriableToolException((from == null ? "url host " : from.describe() + " was redirected to "
+                    + hop.location() + ", whose host ") + host + " could not be resolved", null);
+        }
+    }
+
+    private static void refuseIfAny(InetAddress refused, HttpHop hop, HttpHop from)
+            throws InvalidArgumentsException, RedirectRefusedException {
+        if (refused == null) {
+            return;
+        }
+        String problem = "resolves to a private or loopback address (" + refused.getHostAddress() + "); allow it with "
+                + ALLOW_HOSTS_ENV;
+        if (from == null) {
+            throw new InvalidArgumentsException("url host " + hop.host() + " " + problem);
+        }
+        throw new RedirectRefusedException(from.describe() + " was redirected to " + hop.location() + ", whose host "
+                + hop.host() + " " + problem);
+    }
+
+    private static HttpResponse<InputStream> exchange(HttpHop hop, HttpRequest request)
+            throws RetriableToolException, InterruptedException {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new RetriableToolException(target + " failed: " + e.getClass().getSimpleName()
+            throw new RetriableToolException(hop.describe() + " failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + Redactor.redact(e.getMessage())), null);
         }
+    }
+
+    private static ToolOutput output(HttpHop hop, HttpResponse<InputStream> response) throws RetriableToolException {
+        String target = hop.describe();
         int status = response.statusCode();
         String contentType = response.headers().firstValue("content-type").orElse(null);
         HttpSupport.Bounded read;
@@ -119,12 +218,21 @@ public final class HttpTool implements Tool {
         return ToolOutput.of(out.toString());
     }
 
+    /** The allow-list; an entry that cannot be read fails the call (the same for every call until fixed). */
+    private static AddressPolicy allowList() {
+        try {
+            return AddressPolicy.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     private static void checkArgumentNames(ObjectNode args) throws InvalidArgumentsException {
         for (Iterator<String> names = args.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!ARGUMENTS.contains(name)) {
                 throw new InvalidArgumentsException("unknown argument '" + name
-                        + "'; the http tool takes method, url, headers, body and timeout_ms");
+                        + "'; the http tool takes method, url, headers, body, timeout_ms and follow_redirects");
             }
         }
     }
@@ -216,101 +324,18 @@ public final class HttpTool implements Tool {
         return node.asLong();
     }
 
-    /**
-     * Refuses a host that resolves to a non-public address, unless allow-listed. Every address the
-     * name resolves to is checked. The client resolves the name again when it connects, so a DNS
-     * server that changes its answer in between (rebinding) is not stopped by this check.
-     */
-    private static void checkAddress(URI uri) throws InvalidArgumentsException, RetriableToolException {
-        String host = uri.getHost().toLowerCase(Locale.ROOT);
-        int port = uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-        if (allowed(host, port)) {
-            return;
-        }
-        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        InetAddress[] addresses;
-        try {
-            addresses = InetAddress.getAllByName(bare);
-        } catch (UnknownHostException e) {
-            // DNS failures are often transient; a name that never resolves fails every attempt alike.
-            throw new RetriableToolException("url host " + host + " could not be resolved", null);
-        }
-        for (InetAddress address : addresses) {
-            if (isNonPublic(address)) {
-                throw new InvalidArgumentsException("url host " + host + " resolves to a private or loopback address ("
-                        + address.getHostAddress() + "); allow it with " + ALLOW_HOSTS_ENV);
-            }
-        }
-    }
-
-    /** The allow-list: the environment variable and the system property together. */
-    static Set<String> allowList() {
-        Set<String> entries = new LinkedHashSet<>();
-        for (String source : new String[] {System.getenv(ALLOW_HOSTS_ENV), System.getProperty(ALLOW_HOSTS_PROPERTY)}) {
-            if (source == null) {
-                continue;
-            }
-            for (String entry : source.split(",")) {
-                String e = entry.trim().toLowerCase(Locale.ROOT);
-                if (!e.isEmpty()) {
-                    entries.add(e);
-                }
-            }
-        }
-        return entries;
-    }
-
-    private static boolean allowed(String host, int port) {
-        Set<String> allow = allowList();
-        if (allow.isEmpty()) {
-            return false;
-        }
-        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        return allow.contains(host) || allow.contains(bare) || allow.contains(host + ":" + port)
-                || allow.contains("[" + bare + "]:" + port);
-    }
-
-    /** Loopback, link-local, site-local/private, unique-local (fc00::/7), multicast, wildcard, 0/8 and 100.64/10. */
-    static boolean isNonPublic(InetAddress address) {
-        if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
-                || address.isMulticastAddress() || address.isAnyLocalAddress()) {
+    private static boolean followRedirects(ObjectNode args) throws InvalidArgumentsException {
+        JsonNode node = args.get("follow_redirects");
+        if (node == null || node.isNull()) {
             return true;
         }
-        byte[] b = address.getAddress();
-        if (address instanceof Inet4Address) {
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            return first == 0 // "this network"
-                    || first == 100 && second >= 64 && second < 128; // carrier-grade NAT, often internal in clouds
+        if (!node.isBoolean()) {
+            throw new InvalidArgumentsException("follow_redirects must be true or false, was " + abbreviate(node.toString()));
         }
-        if (address instanceof Inet6Address) {
-            if ((b[0] & 0xfe) == 0xfc) {
-                return true; // unique local fc00::/7
-            }
-            boolean mapped = true; // ::ffff:a.b.c.d that was not turned into an Inet4Address
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
-            }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                try {
-                    return isNonPublic(InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16)));
-                } catch (UnknownHostException impossible) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** {@code GET https://host:port/path}: no query string and no user info, which may carry secrets. */
-    private static String describe(String method, URI uri) {
-        String port = uri.getPort() == -1 ? "" : ":" + uri.getPort();
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        return "http " + method + " " + uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost() + port
-                + abbreviate(path);
+        return node.asBoolean();
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "…";
+        return HttpHop.abbreviate(s);
     }
 }

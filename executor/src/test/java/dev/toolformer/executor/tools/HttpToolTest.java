@@ -9,10 +9,16 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,21 +42,17 @@ class HttpToolTest {
     private static final Map<String, String> SEEN = new ConcurrentHashMap<>();
 
     private static HttpServer server;
+    private static HttpServer other;
     private static String base;
+    private static String otherBase;
+    private static final AtomicInteger LOOPS = new AtomicInteger();
 
     private final HttpTool tool = new HttpTool();
 
     @BeforeAll
     static void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/echo", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            SEEN.put("x-api-key", String.valueOf(exchange.getRequestHeaders().getFirst("X-Api-Key")));
-            SEEN.put("authorization", String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-            exchange.getResponseHeaders().add("Set-Cookie", "session=" + SECRET);
-            respond(exchange, 200, "text/plain; charset=utf-8",
-                    exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawQuery() + " " + body);
-        });
+        server.createContext("/echo", exchange -> echo("", exchange));
         server.createContext("/status/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             int status = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
@@ -59,6 +61,17 @@ class HttpToolTest {
         server.createContext("/redirect", exchange -> {
             exchange.getResponseHeaders().add("Location", "http://10.0.0.1/internal");
             respond(exchange, 302, "text/plain", "moved");
+        });
+        // /to?status=307&location=... answers that redirect
+        server.createContext("/to", exchange -> {
+            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+            exchange.getResponseHeaders().add("Location", query.get("location"));
+            respond(exchange, Integer.parseInt(query.getOrDefault("status", "302")), "text/plain", "moved");
+        });
+        server.createContext("/loop", exchange -> {
+            LOOPS.incrementAndGet();
+            exchange.getResponseHeaders().add("Location", "/loop");
+            respond(exchange, 302, "text/plain", "again");
         });
         server.createContext("/big", exchange -> respond(exchange, 200, "text/plain", "x".repeat(HttpTool.MAX_BODY_BYTES + 10)));
         server.createContext("/slow", exchange -> {
@@ -71,17 +84,50 @@ class HttpToolTest {
         });
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
+
+        other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/echo", exchange -> echo("other.", exchange));
+        other.start();
+        otherBase = "http://127.0.0.1:" + other.getAddress().getPort();
+    }
+
+    /** Answers "METHOD query body" and notes the request's secret-bearing headers under {@code prefix}. */
+    private static void echo(String prefix, HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        for (String header : new String[] {"X-Api-Key", "Authorization", "Accept", "Content-Type"}) {
+            SEEN.put(prefix + header.toLowerCase(java.util.Locale.ROOT),
+                    String.valueOf(exchange.getRequestHeaders().getFirst(header)));
+        }
+        exchange.getResponseHeaders().add("Set-Cookie", "session=" + SECRET);
+        respond(exchange, 200, "text/plain; charset=utf-8",
+                exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawQuery() + " " + body);
+    }
+
+    private static Map<String, String> query(String rawQuery) {
+        Map<String, String> query = new ConcurrentHashMap<>();
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return query;
+    }
+
+    /** {@code base/to?status=..&location=..}: a URL that redirects there. */
+    private static String redirectTo(int status, String location) {
+        return base + "/to?status=" + status + "&location=" + URLEncoder.encode(location, StandardCharsets.UTF_8);
     }
 
     @AfterAll
     static void stopServer() {
         server.stop(0);
+        other.stop(0);
     }
 
     @BeforeEach
     void allowTheLocalServer() {
         System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "127.0.0.1:" + server.getAddress().getPort());
         SEEN.clear();
+        LOOPS.set(0);
     }
 
     @AfterEach
@@ -142,18 +188,196 @@ class HttpToolTest {
     }
 
     @Test
-    void shouldReturnClientErrorsAndRedirectsAsOutput() throws Exception {
+    void shouldReturnClientErrorsAsOutput() throws Exception {
         JsonNode notFound = JSON.readTree(tool.execute(call(get(base + "/status/404"))).outputJson());
         assertThat(notFound.get("status").asInt()).isEqualTo(404);
         assertThat(notFound.get("body").asText()).isEqualTo("{\"error\":\"status 404\"}");
 
-        JsonNode redirect = JSON.readTree(tool.execute(call(get(base + "/redirect"))).outputJson());
-        assertThat(redirect.get("status").asInt()).isEqualTo(302); // not followed, so never to 10.0.0.1
-        assertThat(redirect.path("headers").path("location").asText()).isEqualTo("http://10.0.0.1/internal");
-
         JsonNode head = JSON.readTree(tool.execute(call(get(base + "/status/204").put("method", "HEAD"))).outputJson());
         assertThat(head.get("status").asInt()).isEqualTo(204);
         assertThat(head.get("body").asText()).isEmpty();
+    }
+
+    @Test
+    void shouldReturnRedirectAsOutputWhenNotFollowingIt() throws Exception {
+        JsonNode redirect = JSON.readTree(tool.execute(call(get(base + "/redirect").put("follow_redirects", false))).outputJson());
+
+        assertThat(redirect.get("status").asInt()).isEqualTo(302);
+        assertThat(redirect.path("headers").path("location").asText()).isEqualTo("http://10.0.0.1/internal");
+    }
+
+    @Test
+    void shouldFollowRedirectsOnTheSameOriginWithTheirHeaders() throws Exception {
+        ObjectNode args = get(redirectTo(302, "/echo?q=2"));
+        args.putObject("headers").put("Authorization", "Bearer " + SECRET).put("X-Api-Key", SECRET);
+
+        JsonNode json = JSON.readTree(tool.execute(call(args)).outputJson());
+
+        assertThat(json.get("status").asInt()).isEqualTo(200);
+        assertThat(json.get("body").asText()).isEqualTo("GET q=2 ");
+        assertThat(SEEN).containsEntry("authorization", "Bearer " + SECRET).containsEntry("x-api-key", SECRET);
+    }
+
+    @Test
+    void shouldSendOnlyHarmlessHeadersOnARedirectToAnotherAllowListedOrigin() throws Exception {
+        System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "127.0.0.1");
+        ObjectNode args = get(redirectTo(307, otherBase + "/echo?q=3")).put("method", "POST").put("body", "{}");
+        args.putObject("headers").put("Authorization", "Bearer " + SECRET).put("X-Api-Key", SECRET)
+                .put("Accept", "text/plain").put("Content-Type", "application/json");
+
+        JsonNode json = JSON.readTree(tool.execute(call(args)).outputJson());
+
+        assertThat(json.get("body").asText()).isEqualTo("POST q=3 {}");
+        assertThat(SEEN).containsEntry("other.authorization", "null").containsEntry("other.x-api-key", "null")
+                .containsEntry("other.accept", "text/plain").containsEntry("other.content-type", "application/json");
+    }
+
+    @Test
+    void shouldTurnAPostIntoAGetOn303ButNotOn308() throws Exception {
+        ObjectNode seeOther = get(redirectTo(303, "/echo")).put("method", "POST").put("body", "{\"a\":1}");
+        seeOther.putObject("headers").put("Content-Type", "application/json");
+        ObjectNode permanent = get(redirectTo(308, "/echo")).put("method", "POST").put("body", "{\"a\":1}");
+
+        assertThat(JSON.readTree(tool.execute(call(seeOther)).outputJson()).get("body").asText()).isEqualTo("GET null ");
+        assertThat(SEEN).containsEntry("content-type", "null");
+        assertThat(JSON.readTree(tool.execute(call(permanent)).outputJson()).get("body").asText())
+                .isEqualTo("POST null {\"a\":1}");
+    }
+
+    @Test
+    void shouldRefuseARedirectToAPrivateAddressNamingNoSecret() throws Exception {
+        ObjectNode args = get(redirectTo(302, "http://10.0.0.1/internal?token=" + SECRET) + "&key=" + SECRET);
+        args.putObject("headers").put("Authorization", "Bearer " + SECRET).put("X-Api-Key", SECRET);
+
+        assertThatThrownBy(() -> tool.execute(call(args)))
+                .isInstanceOf(RedirectRefusedException.class)
+                .hasMessage("http GET http://127.0.0.1:" + server.getAddress().getPort() + "/to was redirected to "
+                        + "http://10.0.0.1/internal, whose host 10.0.0.1 resolves to a private or loopback address "
+                        + "(10.0.0.1); allow it with TOOLFORMER_HTTP_ALLOW_HOSTS")
+                .message().doesNotContain(SECRET);
+    }
+
+    @Test
+    void shouldRefuseARedirectToALoopbackPortOrNameThatIsNotAllowListed() {
+        int otherPort = other.getAddress().getPort();
+        for (String location : new String[] {otherBase + "/echo", "http://localhost:" + otherPort + "/echo",
+                "http://[::1]:" + otherPort + "/echo"}) {
+            assertThatThrownBy(() -> tool.execute(call(get(redirectTo(301, location))))).as(location)
+                    .isInstanceOf(RedirectRefusedException.class)
+                    .hasMessageContaining(" was redirected to http://")
+                    .hasMessageContaining("resolves to a private or loopback address");
+        }
+        assertThat(SEEN).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseRedirectsPastTheLimit() {
+        assertThatThrownBy(() -> tool.execute(call(get(base + "/loop"))))
+                .isInstanceOf(RedirectRefusedException.class)
+                .hasMessage("http GET http://127.0.0.1:" + server.getAddress().getPort()
+                        + "/loop was redirected (302) once more after 5 redirects; no more are followed");
+        assertThat(LOOPS.get()).isEqualTo(HttpTool.MAX_REDIRECTS + 1);
+    }
+
+    @Test
+    void shouldRefuseRedirectsToOtherSchemesOrWithCredentials() {
+        String from = "http GET http://127.0.0.1:" + server.getAddress().getPort() + "/to was redirected ";
+        assertThatThrownBy(() -> tool.execute(call(get(redirectTo(302, "file:///etc/passwd")))))
+                .isInstanceOf(RedirectRefusedException.class)
+                .hasMessage(from + "(302) to a URL of scheme 'file'; only http and https are followed");
+        assertThatThrownBy(() -> tool.execute(call(get(redirectTo(302, "http://user:" + SECRET + "@127.0.0.1/")))))
+                .isInstanceOf(RedirectRefusedException.class)
+                .hasMessage(from + "(302) to a URL with credentials (user:password@), which are not followed");
+        assertThatThrownBy(() -> tool.execute(call(get(redirectTo(302, "http://exa mple/?k=" + SECRET)))))
+                .isInstanceOf(RedirectRefusedException.class)
+                .hasMessage(from + "(302) to a location that is not a valid URL");
+    }
+
+    @Test
+    void shouldRefuseAPublicLookingNameThatResolvesToLoopback() {
+        assumeTrue(System.getenv(HttpTool.ALLOW_HOSTS_ENV) == null, "allow-list set in the environment");
+        System.clearProperty(HttpTool.ALLOW_HOSTS_PROPERTY);
+        List<String> lookups = new ArrayList<>();
+        HttpTool resolvingToLoopback = new HttpTool(host -> {
+            lookups.add(host);
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
+        });
+
+        assertThatThrownBy(() -> resolvingToLoopback.execute(call(get("http://api.example.com:" + server.getAddress().getPort() + "/echo"))))
+                .isInstanceOf(InvalidArgumentsException.class)
+                .hasMessage("url host api.example.com resolves to a private or loopback address (127.0.0.1); "
+                        + "allow it with TOOLFORMER_HTTP_ALLOW_HOSTS");
+        assertThat(lookups).containsExactly("api.example.com");
+        assertThat(SEEN).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseANameWhenAnyOfItsAddressesIsPrivate() {
+        HttpTool mixed = new HttpTool(host -> new InetAddress[] {
+                InetAddress.getByAddress(host, new byte[] {93, (byte) 184, (byte) 216, 34}),
+                InetAddress.getByAddress(host, new byte[] {10, 0, 0, 1})});
+
+        assertThatThrownBy(() -> mixed.execute(call(get("https://mixed.example.com/"))))
+                .isInstanceOf(InvalidArgumentsException.class)
+                .hasMessage("url host mixed.example.com resolves to a private or loopback address (10.0.0.1); "
+                        + "allow it with TOOLFORMER_HTTP_ALLOW_HOSTS");
+    }
+
+    @Test
+    void shouldConnectToTheAddressCheckedEvenWhenTheNameWouldResolveElsewhereLater() throws Exception {
+        // The name is not in any DNS: the client can only reach the server through the pinned address,
+        // and a second answer (a rebinding to another address) is never asked for.
+        int port = server.getAddress().getPort();
+        AtomicInteger lookups = new AtomicInteger();
+        HttpTool rebinding = new HttpTool(host -> new InetAddress[] {InetAddress.getByAddress(host,
+                lookups.getAndIncrement() == 0 ? new byte[] {127, 0, 0, 1} : new byte[] {10, 0, 0, 1})});
+
+        JsonNode json = JSON.readTree(rebinding.execute(call(get("http://rebind.toolformer.invalid:" + port + "/echo?q=4")))
+                .outputJson());
+
+        assertThat(json.get("body").asText()).isEqualTo("GET q=4 ");
+        assertThat(lookups.get()).isEqualTo(1);
+        assertThat(PinnedDns.pinned("rebind.toolformer.invalid")).isEmpty();
+    }
+
+    @Test
+    void shouldCheckAndPinEachRedirectsNameAndAllowListedBlocks() throws Exception {
+        System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "127.0.0.0/8");
+        List<String> lookups = new ArrayList<>();
+        HttpTool resolvingToLoopback = new HttpTool(host -> {
+            lookups.add(host);
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
+        });
+        String location = "http://hop.toolformer.invalid:" + other.getAddress().getPort() + "/echo?q=5";
+
+        JsonNode json = JSON.readTree(resolvingToLoopback.execute(call(get("http://first.toolformer.invalid:" + server.getAddress().getPort()
+                + "/to?status=302&location=" + URLEncoder.encode(location, StandardCharsets.UTF_8)))).outputJson());
+
+        assertThat(json.get("body").asText()).isEqualTo("GET q=5 ");
+        assertThat(lookups).containsExactly("first.toolformer.invalid", "hop.toolformer.invalid");
+    }
+
+    @Test
+    void shouldTrustANameThatIsAllowListedWithoutResolvingIt() throws Exception {
+        System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "localhost:" + server.getAddress().getPort());
+        HttpTool neverResolving = new HttpTool(host -> {
+            throw new UnknownHostException(host);
+        });
+
+        JsonNode json = JSON.readTree(neverResolving.execute(call(get("http://localhost:" + server.getAddress().getPort()
+                + "/echo?q=6"))).outputJson());
+
+        assertThat(json.get("body").asText()).isEqualTo("GET q=6 ");
+    }
+
+    @Test
+    void shouldFailNamingAnUnreadableAllowListEntry() {
+        System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "10.0.0.0/33");
+
+        assertThatThrownBy(() -> tool.execute(call(get(base + "/echo"))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("TOOLFORMER_HTTP_ALLOW_HOSTS entry '10.0.0.0/33' is not a host, host:port, address, "
+                        + "address:port or CIDR block (10.0.0.0/8, fd00::/8)");
     }
 
     @Test
@@ -225,17 +449,6 @@ class HttpToolTest {
     }
 
     @Test
-    void shouldClassifyAddresses() throws Exception {
-        for (String publicAddress : new String[] {"8.8.8.8", "1.1.1.1", "172.32.0.1", "2001:4860:4860::8888"}) {
-            assertThat(HttpTool.isNonPublic(InetAddress.getByName(publicAddress))).as(publicAddress).isFalse();
-        }
-        for (String internal : new String[] {"127.0.0.2", "10.0.0.1", "172.31.255.255", "192.168.0.1", "169.254.1.1",
-                "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "fdff::1", "ff02::1", "::"}) {
-            assertThat(HttpTool.isNonPublic(InetAddress.getByName(internal))).as(internal).isTrue();
-        }
-    }
-
-    @Test
     void shouldRejectInvalidArgumentsNamingTheArgument() throws Exception {
         assertInvalid("{}", "missing required argument 'url'");
         assertInvalid("{\"url\":\"ftp://example.com/file\"}", "url must be an http or https URL, scheme was 'ftp'");
@@ -258,7 +471,9 @@ class HttpToolTest {
         assertInvalid("{\"url\":\"https://example.com\",\"method\":\"HEAD\",\"body\":\"x\"}", "body is not allowed with method HEAD");
         assertInvalid("{\"url\":\"https://example.com\",\"timeout_ms\":-5}", "timeout_ms must be a positive integer, was -5");
         assertInvalid("{\"url\":\"https://example.com\",\"verb\":\"GET\"}",
-                "unknown argument 'verb'; the http tool takes method, url, headers, body and timeout_ms");
+                "unknown argument 'verb'; the http tool takes method, url, headers, body, timeout_ms and follow_redirects");
+        assertInvalid("{\"url\":\"https://example.com\",\"follow_redirects\":\"yes\"}",
+                "follow_redirects must be true or false, was \"yes\"");
     }
 
     private void assertInvalid(String arguments, String message) throws IOException {
