@@ -14,6 +14,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -101,7 +102,10 @@ public final class AlertProcessorService implements AutoCloseable {
             closed = responder.close(timeout);
         }
         if (streams != null) {
-            closed &= streams.close(timeout);
+            // Leave the group: the partitions move to the other instances (or to this one's successor) at once,
+            // instead of after the session timeout (45 s) during which no alert would be evaluated.
+            closed &= streams.close(CloseOptions.groupMembershipOperation(
+                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout));
         }
         return closed;
     }
