@@ -1,14 +1,19 @@
 package dev.toolformer.common.kafka;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +30,7 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -35,8 +41,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-node Apache Kafka broker in KRaft mode (broker and controller in one process),
  * started in-process from the Kafka server artifacts. Its log directory persists: starting again on
- * the same directory keeps the topics and their records. Started with {@link Scram}, its client
- * listener requires SASL/SCRAM-SHA-512 and ACLs are enforced.
+ * the same directory keeps the topics and their records. Its client listener is PLAINTEXT, or secured
+ * with ACLs enforced: SASL/SCRAM-SHA-512 ({@link Scram}) on plain TCP or on TLS ({@link Tls}), or TLS with
+ * required client certificates. The controller listener stays PLAINTEXT on 127.0.0.1.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -46,14 +53,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final KafkaRaftServer server;
-    private final Scram scram;
+    private final ClientListener listener;
     private volatile boolean closed;
 
-    private EmbeddedKafkaBroker(Path dataDir, int port, KafkaRaftServer server, Scram scram) {
+    private EmbeddedKafkaBroker(Path dataDir, int port, KafkaRaftServer server, ClientListener listener) {
         this.dataDir = dataDir;
         this.port = port;
         this.server = server;
-        this.scram = scram;
+        this.listener = listener;
     }
 
     /**
@@ -62,7 +69,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param port the client port on 127.0.0.1, or 0 for any free port
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port, Map<String, String> overrides) {
-        return start(dataDir, port, null, overrides);
+        return start(dataDir, port, ClientListener.plaintext(), overrides);
     }
 
     public static EmbeddedKafkaBroker start(Path dataDir, int port) {
@@ -75,10 +82,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * directory is formatted, that is on the first start only.
      */
     public static EmbeddedKafkaBroker startWithScram(Path dataDir, int port, Scram scram, Map<String, String> overrides) {
-        return start(dataDir, port, Objects.requireNonNull(scram, "scram == null"), overrides);
+        return start(dataDir, port, ClientListener.scram(Objects.requireNonNull(scram, "scram == null"), null), overrides);
     }
 
-    private static EmbeddedKafkaBroker start(Path dataDir, int port, Scram scram, Map<String, String> overrides) {
+    /**
+     * Like {@link #startWithScram}, with the client listener on TLS ({@code SASL_SSL}): the broker presents
+     * {@code tls}'s key store, which the broker also uses to reach itself, so its certificate must name
+     * 127.0.0.1 ({@code IP:127.0.0.1} as a subject alternative name).
+     */
+    public static EmbeddedKafkaBroker startWithScramOverTls(Path dataDir, int port, Scram scram, Tls tls,
+            Map<String, String> overrides) {
+        return start(dataDir, port, ClientListener.scram(Objects.requireNonNull(scram, "scram == null"),
+                Objects.requireNonNull(tls, "tls == null")), overrides);
+    }
+
+    /**
+     * Like {@link #start(Path, int, Map)}, with an {@code SSL} client listener that requires a client
+     * certificate signed by a CA of {@code tls}'s trust store ({@code ssl.client.auth=required}), and
+     * {@code StandardAuthorizer} enforcing ACLs. A client's principal comes from its certificate's subject:
+     * {@code User:CN=...,O=...} unless {@code ssl.principal.mapping.rules} (in {@code overrides}) maps it. The
+     * broker's own certificate, whose principal is a super user, must name 127.0.0.1 as for {@link
+     * #startWithScramOverTls}; {@link #superUserClientProperties()} connects with it.
+     */
+    public static EmbeddedKafkaBroker startWithMutualTls(Path dataDir, int port, Tls tls, Map<String, String> overrides) {
+        Objects.requireNonNull(tls, "tls == null");
+        Objects.requireNonNull(overrides, "overrides == null");
+        return start(dataDir, port, ClientListener.mutualTls(tls,
+                overrides.getOrDefault(ClientListener.PRINCIPAL_MAPPING_RULES, "DEFAULT")), overrides);
+    }
+
+    private static EmbeddedKafkaBroker start(Path dataDir, int port, ClientListener listener, Map<String, String> overrides) {
         Objects.requireNonNull(dataDir, "dataDir == null");
         Objects.requireNonNull(overrides, "overrides == null");
         if (port < 0 || port > 65535) {
@@ -92,13 +125,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the broker's data directory " + logDir + ": " + e.getMessage(), e);
         }
-        Properties props = brokerProperties(logDir, clientPort, controllerPort, scram == null ? "PLAINTEXT" : Scram.LISTENER);
-        if (scram != null) {
-            props.putAll(scram.brokerProperties());
-        }
+        Properties props = brokerProperties(logDir, clientPort, controllerPort, listener.protocol());
+        props.putAll(listener.brokerProperties());
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
-        format(config, logDir, scram);
+        format(config, logDir, listener.scram());
         long started = System.nanoTime();
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
@@ -110,14 +141,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("the embedded broker did not start on port " + clientPort + ": "
                     + e.getMessage(), e);
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, clientPort, server, scram);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, clientPort, server, listener);
         try {
             broker.awaitReady(Duration.ofSeconds(60));
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
-        log.info("Embedded Kafka broker ready on {} (data in {}) after {} ms",
+        log.info("Embedded Kafka broker ready on {} {} (data in {}) after {} ms", listener.protocol(),
                 broker.bootstrapServers(), logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return broker;
     }
@@ -137,10 +168,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /**
      * The client properties that authenticate as {@code user} (one of {@link Scram}'s), to pass as
-     * Kafka client overrides; none on a broker started without SCRAM.
+     * Kafka client overrides, with the trust store on TLS; none on a broker started without security.
+     *
+     * @throws IllegalStateException on a mutual-TLS broker, whose clients are their certificates
      */
     public Map<String, String> clientProperties(String user) {
-        return scram == null ? Map.of() : scram.clientProperties(user);
+        return listener.clientProperties(user);
+    }
+
+    /** The client properties of the super user, e.g. to create topics and ACLs; none without security. */
+    public Map<String, String> superUserClientProperties() {
+        return listener.superUserClientProperties();
     }
 
     /** Stops the broker cleanly (controlled shutdown, logs flushed); idempotent. */
@@ -207,7 +245,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) {
-        Map<String, Object> conf = new LinkedHashMap<>(scram == null ? Map.of() : scram.clientProperties(scram.superUser()));
+        Map<String, Object> conf = new LinkedHashMap<>(listener.superUserClientProperties());
         conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
@@ -232,7 +270,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * SASL/SCRAM-SHA-512 users of a broker started with {@link #startWithScram}: a super user, which the
+     * SASL/SCRAM-SHA-512 users of a broker started with {@link #startWithScram} or {@link #startWithScramOverTls}: a super user, which the
      * broker also uses to talk to itself, and any number of ordinary users, who can do what ACLs grant
      * them and nothing else. Names and passwords are letters, digits, '-', '_' and '.'.
      */
@@ -240,7 +278,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** The SASL mechanism of the client listener. */
         public static final String MECHANISM = "SCRAM-SHA-512";
         private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9._-]+");
-        static final String LISTENER = "SASL_PLAINTEXT";
 
         public Scram {
             Objects.requireNonNull(superUser, "superUser == null");
@@ -269,14 +306,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return new Scram(superUser, all);
         }
 
-        /** {@code security.protocol}, {@code sasl.mechanism} and {@code sasl.jaas.config} of {@code user}. */
+        /**
+         * {@code security.protocol} ({@code SASL_PLAINTEXT}), {@code sasl.mechanism} and {@code sasl.jaas.config}
+         * of {@code user}.
+         */
         public Map<String, String> clientProperties(String user) {
             String password = passwords.get(user);
             if (password == null) {
                 throw new IllegalArgumentException("no SCRAM user '" + user + "'; users are " + passwords.keySet());
             }
             return Map.of(
-                    "security.protocol", LISTENER,
+                    "security.protocol", ClientListener.SASL_PLAINTEXT,
                     SaslConfigs.SASL_MECHANISM, MECHANISM,
                     SaslConfigs.SASL_JAAS_CONFIG, jaasConfig(user, password));
         }
@@ -286,18 +326,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + "\" password=\"" + password + "\";";
         }
 
-        /** SCRAM on the client listener, which the broker also uses to reach itself, and ACLs. */
-        Map<String, String> brokerProperties() {
+        /** SCRAM on the client listener {@code listener}, which the broker also uses to reach itself, and ACLs. */
+        Map<String, String> brokerProperties(String listener) {
             Map<String, String> p = new LinkedHashMap<>();
             p.put("sasl.enabled.mechanisms", MECHANISM);
             p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
-            p.put("listener.name." + LISTENER.toLowerCase(Locale.ROOT) + "." + MECHANISM.toLowerCase(Locale.ROOT)
+            p.put("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + MECHANISM.toLowerCase(Locale.ROOT)
                     + ".sasl.jaas.config", jaasConfig(superUser, passwords.get(superUser)));
-            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-            // ANONYMOUS is whoever uses the PLAINTEXT controller listener on loopback: the broker itself,
-            // registering with its controller. The client listener never yields ANONYMOUS.
-            p.put("super.users", "User:" + superUser + ";User:ANONYMOUS");
-            p.put("allow.everyone.if.no.acl.found", "false");
+            p.putAll(ClientListener.acls("User:" + superUser));
             return p;
         }
 
@@ -311,6 +347,69 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             List<String> args = new ArrayList<>();
             passwords.forEach((name, password) -> args.add(MECHANISM + "=[name=" + name + ",password=" + password + "]"));
             return args;
+        }
+    }
+    /**
+     * The TLS material of a broker started with {@link #startWithScramOverTls} or {@link #startWithMutualTls}, two
+     * PKCS12 files: the key store holds the broker's private key and certificate chain; the trust store holds
+     * the CAs it trusts, for client certificates and for its own connections to itself.
+     */
+    public record Tls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+        private static final String TYPE = "PKCS12";
+
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore == null");
+            Objects.requireNonNull(keystorePassword, "keystorePassword == null");
+            Objects.requireNonNull(truststore, "truststore == null");
+            Objects.requireNonNull(truststorePassword, "truststorePassword == null");
+            keystore = keystore.toAbsolutePath();
+            truststore = truststore.toAbsolutePath();
+            for (Path file : List.of(keystore, truststore)) {
+                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                    throw new IllegalArgumentException("TLS store " + file + " is not a readable file");
+                }
+            }
+        }
+
+        /** The subject of the key store's certificate as TLS peers see it (RFC 2253), e.g. {@code CN=broker,O=Acme}. */
+        String subject() {
+            try (InputStream in = Files.newInputStream(keystore)) {
+                KeyStore store = KeyStore.getInstance(TYPE);
+                store.load(in, keystorePassword.toCharArray());
+                for (String alias : Collections.list(store.aliases())) {
+                    if (store.isKeyEntry(alias) && store.getCertificate(alias) instanceof X509Certificate certificate) {
+                        return certificate.getSubjectX500Principal().getName();
+                    }
+                }
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot read the key store " + keystore + ": " + e.getMessage(), e);
+            }
+            throw new IllegalArgumentException("the key store " + keystore + " has no private key with a certificate");
+        }
+
+        /** Both stores, for the broker's listener and its connections to itself. */
+        Map<String, String> brokerProperties() {
+            Map<String, String> p = new LinkedHashMap<>(keyStoreProperties());
+            p.putAll(trustStoreProperties());
+            return p;
+        }
+
+        Map<String, String> keyStoreProperties() {
+            return Map.of(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, TYPE,
+                    SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, keystore.toString(),
+                    SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, keystorePassword);
+        }
+
+        Map<String, String> trustStoreProperties() {
+            return Map.of(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, TYPE,
+                    SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore.toString(),
+                    SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, truststorePassword);
+        }
+
+        /** The files, not their passwords. */
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]";
         }
     }
 }

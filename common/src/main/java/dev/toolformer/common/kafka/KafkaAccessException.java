@@ -5,6 +5,9 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLException;
+
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -37,12 +40,26 @@ public final class KafkaAccessException extends RuntimeException {
                         + principal(kafka) + ")", t));
             }
             if (t instanceof AuthenticationException) {
-                return Optional.of(new KafkaAccessException(doing + ": " + t.getMessage() + " (authenticating as "
+                return Optional.of(new KafkaAccessException(doing + ": " + t.getMessage() + tlsReason(t) + " (authenticating as "
                         + principal(kafka) + "; check security.protocol, sasl.mechanism, sasl.jaas.config"
                         + " and the ssl.* settings)", t));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why TLS failed, which Kafka's own message ("SSL handshake failed") leaves to its cause: the message of the
+     * innermost {@link SSLException}, e.g. a missing client certificate or an untrusted broker certificate.
+     */
+    private static String tlsReason(Throwable refusal) {
+        String reason = null;
+        for (Throwable t = refusal.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLException && t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+        }
+        return reason == null || String.valueOf(refusal.getMessage()).contains(reason) ? "" : ": " + reason;
     }
 
     /** True when {@code error} (or a cause) is a refusal: authentication or authorization failed. */
@@ -69,6 +86,9 @@ public final class KafkaAccessException extends RuntimeException {
         String keyStore = kafka.overrides().get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
         if (keyStore != null) {
             return "the certificate's principal in " + keyStore;
+        }
+        if ("SSL".equalsIgnoreCase(kafka.overrides().get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG))) {
+            return "User:ANONYMOUS (no client certificate: " + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " is not set)";
         }
         return "User:ANONYMOUS (no credentials are set)";
     }

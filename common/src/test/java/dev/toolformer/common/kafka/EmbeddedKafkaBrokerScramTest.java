@@ -22,7 +22,10 @@ class EmbeddedKafkaBrokerScramTest {
 
     @Test
     void shouldEnforceAclsWithTheSuperUserAndTheControllerListenerExempt() {
-        assertThat(users.brokerProperties())
+        assertThat(users.brokerProperties("SASL_PLAINTEXT"))
+                .containsEntry("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\""
+                                + " password=\"admin-secret\";")
                 .containsEntry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .containsEntry("super.users", "User:admin;User:ANONYMOUS")
                 .containsEntry("allow.everyone.if.no.acl.found", "false")

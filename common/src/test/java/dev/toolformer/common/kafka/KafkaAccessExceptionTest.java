@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import java.util.Set;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
@@ -37,6 +40,20 @@ class KafkaAccessExceptionTest {
                 .hasMessage("cannot read toolformer.results: Authentication failed during authentication due to invalid"
                         + " credentials with SASL mechanism SCRAM-SHA-512 (authenticating as User:denied; check"
                         + " security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.* settings)");
+    }
+
+    @Test
+    void shouldSayWhyTlsFailedAndThatNoClientCertificateIsSet() {
+        var error = new SslAuthenticationException("Failed to process post-handshake messages",
+                new SSLHandshakeException("(certificate_required) Received fatal alert: certificate_required"));
+        KafkaSettings noCertificate = new KafkaSettings("b:9093", Map.of("security.protocol", "SSL",
+                "ssl.truststore.location", "/etc/toolformer/truststore.p12"));
+
+        assertThat(KafkaAccessException.from(error, "cannot read toolformer.results", noCertificate).orElseThrow())
+                .hasMessage("cannot read toolformer.results: Failed to process post-handshake messages: (certificate_required)"
+                        + " Received fatal alert: certificate_required (authenticating as User:ANONYMOUS (no client"
+                        + " certificate: ssl.keystore.location is not set); check security.protocol, sasl.mechanism,"
+                        + " sasl.jaas.config and the ssl.* settings)");
     }
 
     @Test
