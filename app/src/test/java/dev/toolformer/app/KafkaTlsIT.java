@@ -58,12 +58,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -140,6 +143,12 @@ class KafkaTlsIT {
                             new AccessControlEntry(principal, "*", AclOperation.ALL, AclPermissionType.ALLOW)))
                     .toList();
             client.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+            // The broker's authorizer applies new ACLs from the metadata log a moment later; DescribeAcls is
+            // answered from that same authorizer, so once it lists them, they are enforced.
+            AclBindingFilter mine = new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(
+                    principal, null, AclOperation.ANY, AclPermissionType.ANY));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> client.describeAcls(mine).values().get().containsAll(acls));
         }
     }
 
