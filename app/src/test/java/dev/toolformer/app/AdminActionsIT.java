@@ -15,23 +15,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.alerts.AlertRules;
 import dev.toolformer.alerts.Silences;
-import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.testing.EmbeddedKafkaExtension;
 import dev.toolformer.common.testing.KafkaTestCluster;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.ControlAction;
-import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
@@ -81,7 +76,7 @@ class AdminActionsIT {
         try (LogCapture logs = new LogCapture();
              Pipeline pipeline = Pipeline.start(options);
              ToolformerClient client = new ToolformerClient(pipeline.kafka());
-             Watcher watcher = new Watcher(pipeline.kafka())) {
+             PipelineWatcher watcher = new PipelineWatcher(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
             base = "http://127.0.0.1:" + pipeline.httpPort();
             String marker = cluster.uniqueName("unauthorized");
@@ -159,15 +154,15 @@ class AdminActionsIT {
                     "{\"reason\": \"runaway\", \"author\": \"it-admin\"}", bearer());
             assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
             String commandId = JSON.readTree(cancel.body()).get("command_id").asText();
-            await().atMost(Duration.ofSeconds(30)).until(() -> !watcher.control(requestId).isEmpty());
-            assertThat(watcher.control(requestId)).singleElement().satisfies(c -> {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !watcher.controlForRequest(requestId).isEmpty());
+            assertThat(watcher.controlForRequest(requestId)).singleElement().satisfies(c -> {
                 assertThat(c.getAction()).isEqualTo(ControlAction.CANCEL);
                 assertThat(c.getCommandId()).isEqualTo(commandId);
                 assertThat(c.getIssuedBy()).isEqualTo("it-admin");
                 assertThat(c.getReason()).isEqualTo("runaway");
             });
             // Same key ("*"), same partition: a refused cancel would have come before the accepted one.
-            assertThat(watcher.control(unauthorizedRequest)).isEmpty();
+            assertThat(watcher.controlForRequest(unauthorizedRequest)).isEmpty();
             ToolResult cancelled = result.get(90, TimeUnit.SECONDS);
             assertThat(cancelled.getStatus()).isEqualTo(ToolStatus.CANCELLED);
             assertThat(cancelled.getError().getMessage()).contains(commandId).contains("runaway");
@@ -183,7 +178,7 @@ class AdminActionsIT {
     }
 
     /** Fails calls of {@code provider} until its alert fires. */
-    private static void fireAlert(ToolformerClient client, Watcher watcher, String provider) {
+    private static void fireAlert(ToolformerClient client, PipelineWatcher watcher, String provider) {
         await().atMost(Duration.ofSeconds(120)).until(() -> {
             client.submit(client.newRequest("simulated", "{\"fail_probability\": 1}", Duration.ofSeconds(10))
                     .setProvider(provider).build(), Duration.ofSeconds(30)).get();
@@ -237,35 +232,5 @@ class AdminActionsIT {
     /** One path segment, percent-encoded (fingerprints hold braces, '=', ',' and '*'). */
     private static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** Reads the alert and control topics from their ends at creation. */
-    private static final class Watcher implements AutoCloseable {
-        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final List<ControlCommand> control = new CopyOnWriteArrayList<>();
-        private final TopicTail tail;
-
-        Watcher(KafkaSettings kafka) {
-            tail = new TopicTail(kafka, List.of(Topics.ALERTS, Topics.CONTROL), r -> {
-                if (r.topic().equals(Topics.ALERTS.name())) {
-                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                } else {
-                    control.add(AvroSerde.of(ControlCommand.class).decode(r.value()));
-                }
-            });
-        }
-
-        List<AlertEvent> alerts(String provider) {
-            return alerts.stream().filter(a -> provider.equals(a.getLabels().get("provider"))).toList();
-        }
-
-        List<ControlCommand> control(String requestId) {
-            return control.stream().filter(c -> requestId.equals(c.getRequestId())).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            tail.close();
-        }
     }
 }

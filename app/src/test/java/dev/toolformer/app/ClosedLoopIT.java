@@ -12,11 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.toolformer.alerts.AlertRules;
-import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.testing.EmbeddedKafkaExtension;
 import dev.toolformer.common.testing.KafkaTestCluster;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
@@ -75,7 +72,7 @@ class ClosedLoopIT {
                 Duration.ofSeconds(5), rules);
         try (Pipeline pipeline = Pipeline.start(options);
              ToolformerClient client = new ToolformerClient(pipeline.kafka());
-             Watcher watcher = new Watcher(pipeline.kafka())) {
+             PipelineWatcher watcher = new PipelineWatcher(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
 
             // The provider fails: every call errors until the breaker opens, then calls are rejected fast.
@@ -85,13 +82,13 @@ class ClosedLoopIT {
             });
             await().atMost(Duration.ofSeconds(30)).until(() -> webhooks.stream().anyMatch(w -> w.contains(provider)));
             assertThat(watcher.alerts(provider)).extracting(AlertEvent::getState).contains(AlertState.FIRING);
-            assertThat(watcher.control(provider)).extracting(ControlCommand::getAction).containsExactly(ControlAction.OPEN_BREAKER);
+            assertThat(watcher.controlForProvider(provider)).extracting(ControlCommand::getAction).containsExactly(ControlAction.OPEN_BREAKER);
 
             // The provider recovers: rejected calls lower the window's error rate, the alert resolves,
             // the breaker closes, and the provider's calls succeed again.
             await().atMost(Duration.ofSeconds(120)).until(() -> call(client, provider, 0).getStatus() == ToolStatus.SUCCESS);
             assertThat(watcher.alerts(provider)).extracting(AlertEvent::getState).endsWith(AlertState.RESOLVED);
-            assertThat(watcher.control(provider)).extracting(ControlCommand::getAction)
+            assertThat(watcher.controlForProvider(provider)).extracting(ControlCommand::getAction)
                     .containsExactly(ControlAction.OPEN_BREAKER, ControlAction.CLOSE_BREAKER);
         } finally {
             receiver.stop(0);
@@ -101,35 +98,5 @@ class ClosedLoopIT {
     private static ToolResult call(ToolformerClient client, String provider, int failProbability) throws Exception {
         return client.submit(client.newRequest("simulated", "{\"fail_probability\":" + failProbability + "}",
                 Duration.ofSeconds(10)).setProvider(provider).build(), Duration.ofSeconds(30)).get();
-    }
-
-    /** Reads the alert and control topics from their ends at creation. */
-    private static final class Watcher implements AutoCloseable {
-        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final List<ControlCommand> control = new CopyOnWriteArrayList<>();
-        private final TopicTail tail;
-
-        Watcher(KafkaSettings kafka) {
-            tail = new TopicTail(kafka, List.of(Topics.ALERTS, Topics.CONTROL), r -> {
-                if (r.topic().equals(Topics.ALERTS.name())) {
-                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                } else {
-                    control.add(AvroSerde.of(ControlCommand.class).decode(r.value()));
-                }
-            });
-        }
-
-        List<AlertEvent> alerts(String provider) {
-            return alerts.stream().filter(a -> provider.equals(a.getLabels().get("provider"))).toList();
-        }
-
-        List<ControlCommand> control(String provider) {
-            return control.stream().filter(c -> provider.equals(c.getProvider())).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            tail.close();
-        }
     }
 }

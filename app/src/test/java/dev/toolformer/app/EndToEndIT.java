@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.alerts.AlertConfig;
@@ -15,18 +13,14 @@ import dev.toolformer.alerts.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.testing.EmbeddedKafkaExtension;
 import dev.toolformer.common.testing.KafkaTestCluster;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
-import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -60,7 +54,7 @@ class EndToEndIT {
                     match: {provider: "%s"}
                     annotations: {summary: "error rate {{value}} above {{threshold}}"}
                 """.formatted(provider), "test");
-        Watcher watcher = new Watcher(kafka);
+        PipelineWatcher watcher = new PipelineWatcher(kafka);
         ExecutorConfig executorConfig = new ExecutorConfig(cluster.uniqueName("executor"),
                 cluster.uniqueName("executor-group"), 100, 1, Duration.ofMinutes(1), Duration.ofMillis(10),
                 Duration.ofSeconds(1));
@@ -113,36 +107,6 @@ class EndToEndIT {
                         assertThat(a.getThreshold()).isEqualTo(0.01);
                         assertThat(a.getLabels()).containsEntry("tool", "simulated");
                     }));
-        }
-    }
-
-    /** Reads the SLO and alert topics from their ends at creation. */
-    private static final class Watcher implements AutoCloseable {
-        private final List<SloWindow> windows = new CopyOnWriteArrayList<>();
-        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final TopicTail tail;
-
-        Watcher(KafkaSettings kafka) {
-            tail = new TopicTail(kafka, List.of(Topics.SLO, Topics.ALERTS), r -> {
-                if (r.topic().equals(Topics.SLO.name())) {
-                    windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
-                } else {
-                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                }
-            });
-        }
-
-        List<SloWindow> windows(String tool, String provider) {
-            return windows.stream().filter(w -> w.getTool().equals(tool) && w.getProvider().equals(provider)).toList();
-        }
-
-        List<AlertEvent> alerts() {
-            return List.copyOf(alerts);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            tail.close();
         }
     }
 }

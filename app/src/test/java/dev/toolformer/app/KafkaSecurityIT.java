@@ -16,10 +16,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +30,6 @@ import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorConfig;
@@ -40,9 +37,7 @@ import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
-import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -140,7 +135,7 @@ class KafkaSecurityIT {
                     match: {provider: "%s"}
                     annotations: {summary: "{{value}} requests"}
                 """.formatted(provider), "test");
-        try (Watcher watcher = new Watcher(kafka);
+        try (PipelineWatcher watcher = new PipelineWatcher(kafka);
              ToolExecutor executor = new ToolExecutor(ExecutorConfig.builder("sasl-executor").build(), kafka,
                      ToolRegistry.discover(), Pricing.defaults(), new SimpleMeterRegistry());
              AnalyticsService analytics = new AnalyticsService(AnalyticsConfig.defaults(dir.resolve("analytics")), kafka);
@@ -165,7 +160,7 @@ class KafkaSecurityIT {
             assertThat(executor.failure()).isEmpty();
             // Analytics counts the three calls (in one minute window, or two if a minute boundary fell between).
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                    assertThat(watcher.requestsPerWindow("echo", provider).values().stream().mapToLong(Long::longValue).sum())
+                    assertThat(watcher.requestsCounted("echo", provider))
                             .isEqualTo(3));
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(watcher.alerts(provider))
                     .anySatisfy(a -> {
@@ -319,38 +314,6 @@ class KafkaSecurityIT {
             List<String> lines = stderr.lines().filter(l -> l.startsWith("toolformer ")).toList();
             assertThat(lines).as(stderr).isNotEmpty();
             return lines.getLast();
-        }
-    }
-
-    /** Reads the SLO and alert topics from their ends at creation, as the pipeline's principal. */
-    private static final class Watcher implements AutoCloseable {
-        private final List<SloWindow> windows = new CopyOnWriteArrayList<>();
-        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final TopicTail tail;
-
-        Watcher(KafkaSettings kafka) {
-            tail = new TopicTail(kafka, List.of(Topics.SLO, Topics.ALERTS), r -> {
-                if (r.topic().equals(Topics.SLO.name())) {
-                    windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
-                } else {
-                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                }
-            });
-        }
-
-        /** The latest request count of each window of {@code tool} and {@code provider}, by window start. */
-        Map<?, Long> requestsPerWindow(String tool, String provider) {
-            return windows.stream().filter(w -> w.getTool().equals(tool) && w.getProvider().equals(provider))
-                    .collect(Collectors.toMap(SloWindow::getWindowStart, w -> (long) w.getRequests(), Math::max));
-        }
-
-        List<AlertEvent> alerts(String provider) {
-            return alerts.stream().filter(a -> provider.equals(a.getLabels().get("provider"))).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            tail.close();
         }
     }
 }

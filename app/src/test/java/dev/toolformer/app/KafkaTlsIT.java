@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -40,7 +39,6 @@ import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.testing.TestCertificateAuthority;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
@@ -49,9 +47,7 @@ import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
-import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -275,7 +271,7 @@ class KafkaTlsIT {
                     match: {provider: "%s"}
                     annotations: {summary: "{{value}} requests"}
                 """.formatted(provider), "test");
-        try (Watcher watcher = new Watcher(kafka);
+        try (PipelineWatcher watcher = new PipelineWatcher(kafka);
              ToolExecutor executor = new ToolExecutor(ExecutorConfig.builder(executorId)
                      .groupId("toolformer-executor-" + id).build(), kafka, ToolRegistry.discover(), Pricing.defaults(),
                      new SimpleMeterRegistry());
@@ -302,7 +298,7 @@ class KafkaTlsIT {
             assertThat(executor.failure()).isEmpty();
             // Analytics counts the three calls (in one minute window, or two if a minute boundary fell between).
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                    assertThat(watcher.requestsPerWindow("echo", provider).values().stream().mapToLong(Long::longValue).sum())
+                    assertThat(watcher.requestsCounted("echo", provider))
                             .isEqualTo(3));
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(watcher.alerts(provider))
                     .anySatisfy(a -> {
@@ -409,37 +405,5 @@ class KafkaTlsIT {
             }
         }
         throw new AssertionError("no README.md beside mvnw above " + Path.of("").toAbsolutePath());
-    }
-
-    /** Reads the SLO and alert topics from their ends at creation, as the pipeline's principal. */
-    private static final class Watcher implements AutoCloseable {
-        private final List<SloWindow> windows = new CopyOnWriteArrayList<>();
-        private final List<AlertEvent> alerts = new CopyOnWriteArrayList<>();
-        private final TopicTail tail;
-
-        Watcher(KafkaSettings kafka) {
-            tail = new TopicTail(kafka, List.of(Topics.SLO, Topics.ALERTS), r -> {
-                if (r.topic().equals(Topics.SLO.name())) {
-                    windows.add(AvroSerde.of(SloWindow.class).decode(r.value()));
-                } else {
-                    alerts.add(AvroSerde.of(AlertEvent.class).decode(r.value()));
-                }
-            });
-        }
-
-        /** The latest request count of each window of {@code tool} and {@code provider}, by window start. */
-        Map<?, Long> requestsPerWindow(String tool, String provider) {
-            return windows.stream().filter(w -> w.getTool().equals(tool) && w.getProvider().equals(provider))
-                    .collect(Collectors.toMap(SloWindow::getWindowStart, w -> (long) w.getRequests(), Math::max));
-        }
-
-        List<AlertEvent> alerts(String provider) {
-            return alerts.stream().filter(a -> provider.equals(a.getLabels().get("provider"))).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            tail.close();
-        }
     }
 }
