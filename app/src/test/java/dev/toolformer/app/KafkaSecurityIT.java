@@ -37,9 +37,6 @@ import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.AlertState;
-import dev.toolformer.schema.ToolResult;
-import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -124,52 +121,7 @@ class KafkaSecurityIT {
         KafkaSettings kafka = settingsFromFile(dir, APP, APP_PASSWORD);
         assertThat(kafka.overrides()).containsEntry("security.protocol", "SASL_PLAINTEXT")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
-        String provider = "secured_provider";
-        AlertRules rules = AlertRules.parse("""
-                rules:
-                  - name: SecuredTraffic
-                    source: toolformer.slo
-                    expr: {field: requests, op: ">=", threshold: 1}
-                    for: 0s
-                    severity: info
-                    match: {provider: "%s"}
-                    annotations: {summary: "{{value}} requests"}
-                """.formatted(provider), "test");
-        try (PipelineWatcher watcher = new PipelineWatcher(kafka);
-             ToolExecutor executor = new ToolExecutor(ExecutorConfig.builder("sasl-executor").build(), kafka,
-                     ToolRegistry.discover(), Pricing.defaults(), new SimpleMeterRegistry());
-             AnalyticsService analytics = new AnalyticsService(AnalyticsConfig.defaults(dir.resolve("analytics")), kafka);
-             AlertProcessorService alerts = new AlertProcessorService(new AlertConfig(AlertConfig.DEFAULT_APPLICATION_ID,
-                     rules, dir.resolve("alerts")), kafka);
-             ToolformerClient client = new ToolformerClient(kafka)) {
-            executor.start();
-            analytics.start();
-            alerts.start();
-
-            List<CompletableFuture<ToolResult>> calls = List.of(1, 2, 3).stream()
-                    .map(i -> client.submit(client.newRequest("echo", "{\"n\":" + i + "}", Duration.ofSeconds(10))
-                            .setProvider(provider).build(), Duration.ofSeconds(120)))
-                    .toList();
-
-            for (int i = 0; i < calls.size(); i++) {
-                ToolResult result = calls.get(i).get();
-                assertThat(result.getStatus()).isEqualTo(ToolStatus.SUCCESS);
-                assertThat(JSON.readTree(result.getOutputJson())).isEqualTo(JSON.readTree("{\"n\":" + (i + 1) + "}"));
-                assertThat(result.getExecutorId()).isEqualTo("sasl-executor");
-            }
-            assertThat(executor.failure()).isEmpty();
-            // Analytics counts the three calls (in one minute window, or two if a minute boundary fell between).
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                    assertThat(watcher.requestsCounted("echo", provider))
-                            .isEqualTo(3));
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(watcher.alerts(provider))
-                    .anySatisfy(a -> {
-                        assertThat(a.getRule()).isEqualTo("SecuredTraffic");
-                        assertThat(a.getState()).isEqualTo(AlertState.FIRING);
-                    }));
-            assertThat(analytics.isRunning()).isTrue();
-            assertThat(alerts.isRunning()).isTrue();
-        }
+        EveryServiceCheck.run(kafka, dir, "secured_provider", "SecuredTraffic");
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -30,11 +29,6 @@ import javax.net.ssl.SSLHandshakeException;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toolformer.alerts.AlertConfig;
-import dev.toolformer.alerts.AlertProcessorService;
-import dev.toolformer.alerts.AlertRules;
-import dev.toolformer.analytics.AnalyticsConfig;
-import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaAccessException;
@@ -42,15 +36,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.testing.TestCertificateAuthority;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
-import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.executor.Pricing;
-import dev.toolformer.executor.ToolExecutor;
-import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.AlertState;
-import dev.toolformer.schema.ToolResult;
-import dev.toolformer.schema.ToolStatus;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.acl.AccessControlEntry;
@@ -259,55 +245,7 @@ class KafkaTlsIT {
      */
     private String runEveryService(KafkaSettings kafka, Path dir, String provider) throws Exception {
         ByteArrayOutputStream logs = captureLogs();
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        String executorId = "tls-executor-" + id;
-        AlertRules rules = AlertRules.parse("""
-                rules:
-                  - name: TlsTraffic
-                    source: toolformer.slo
-                    expr: {field: requests, op: ">=", threshold: 1}
-                    for: 0s
-                    severity: info
-                    match: {provider: "%s"}
-                    annotations: {summary: "{{value}} requests"}
-                """.formatted(provider), "test");
-        try (PipelineWatcher watcher = new PipelineWatcher(kafka);
-             ToolExecutor executor = new ToolExecutor(ExecutorConfig.builder(executorId)
-                     .groupId("toolformer-executor-" + id).build(), kafka, ToolRegistry.discover(), Pricing.defaults(),
-                     new SimpleMeterRegistry());
-             AnalyticsService analytics = new AnalyticsService(AnalyticsConfig.defaults(dir.resolve("analytics"))
-                     .withApplicationId("toolformer-analytics-" + id), kafka);
-             AlertProcessorService alerts = new AlertProcessorService(new AlertConfig("toolformer-alerts-" + id,
-                     rules, dir.resolve("alerts")), kafka);
-             ToolformerClient client = new ToolformerClient(kafka)) {
-            executor.start();
-            analytics.start();
-            alerts.start();
-
-            List<CompletableFuture<ToolResult>> calls = List.of(1, 2, 3).stream()
-                    .map(i -> client.submit(client.newRequest("echo", "{\"n\":" + i + "}", Duration.ofSeconds(10))
-                            .setProvider(provider).build(), Duration.ofSeconds(120)))
-                    .toList();
-
-            for (int i = 0; i < calls.size(); i++) {
-                ToolResult result = calls.get(i).get();
-                assertThat(result.getStatus()).isEqualTo(ToolStatus.SUCCESS);
-                assertThat(JSON.readTree(result.getOutputJson())).isEqualTo(JSON.readTree("{\"n\":" + (i + 1) + "}"));
-                assertThat(result.getExecutorId()).isEqualTo(executorId);
-            }
-            assertThat(executor.failure()).isEmpty();
-            // Analytics counts the three calls (in one minute window, or two if a minute boundary fell between).
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                    assertThat(watcher.requestsCounted("echo", provider))
-                            .isEqualTo(3));
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(watcher.alerts(provider))
-                    .anySatisfy(a -> {
-                        assertThat(a.getRule()).isEqualTo("TlsTraffic");
-                        assertThat(a.getState()).isEqualTo(AlertState.FIRING);
-                    }));
-            assertThat(analytics.isRunning()).isTrue();
-            assertThat(alerts.isRunning()).isTrue();
-        }
+        EveryServiceCheck.run(kafka, dir, provider, "TlsTraffic");
         String logged = logs.toString(StandardCharsets.UTF_8);
         // The check below can fail: the clients did log their configuration, stores included.
         assertThat(logged).contains("ssl.truststore.location = " + truststore.path());
