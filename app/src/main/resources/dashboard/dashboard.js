@@ -36,7 +36,8 @@
     { field: 'success', label: 'Success', color: 'ok' },
     { field: 'errors', label: 'Errors', color: 'crit' },
     { field: 'timeouts', label: 'Timeouts', color: 'warn' },
-    { field: 'rejected', label: 'Rejected', color: 'purple' },
+    { field: 'unavailable', label: 'Unavailable (not served)', color: 'unserved' },
+    { field: 'rejected', label: 'Rejected (client)', color: 'purple' },
     { field: 'cancelled', label: 'Cancelled', color: 'neutral' },
   ];
   const ALERT_SYMBOL = { FIRING: '▲', PENDING: '◔', RESOLVED: '✓' };
@@ -248,7 +249,7 @@
 
   function readPalette() {
     const p = {};
-    for (const n of ['text', 'muted', 'faint', 'grid', 'border', 'panel', 'ok', 'warn', 'crit', 'info', 'purple', 'neutral']) {
+    for (const n of ['text', 'muted', 'faint', 'grid', 'border', 'panel', 'ok', 'warn', 'crit', 'info', 'purple', 'unserved', 'neutral']) {
       p[n] = cssVar('--' + n);
     }
     p.series = [];
@@ -369,10 +370,13 @@
     const minuteAxis = timeAxis(global.concat(byTool, spec).map(v => ts(v.window_start)), MINUTE);
 
     // Tiles.
-    let requests = 0, bad = 0, latestGlobal = null;
+    // The error rate's denominator is the eligible calls: client mistakes (rejected) and cancellations are not
+    // failures of the service; calls we could not serve (unavailable) are.
+    let requests = 0, eligible = 0, bad = 0, latestGlobal = null;
     for (const v of global) {
       requests += num(v.requests);
-      bad += num(v.errors) + num(v.timeouts);
+      eligible += num(v.requests) - num(v.rejected) - num(v.cancelled);
+      bad += num(v.errors) + num(v.timeouts) + num(v.unavailable);
       if (!latestGlobal || ts(v.window_start) > ts(latestGlobal.window_start)) latestGlobal = v;
     }
     const cost1m = cost.filter(v => v.window_size === '1m');
@@ -383,7 +387,7 @@
 
     return {
       minuteAxis, global, byTool, spec, cost1h, health, alerts,
-      tiles: { requests, bad, latestGlobal, costSum, up, executors: health.length },
+      tiles: { requests, eligible, bad, latestGlobal, costSum, up, executors: health.length },
       incidents: store.incidents.slice().sort((a, b) =>
         (ts(b.value.executed_at) - ts(a.value.executed_at)) || (b.seq - a.seq)),
       burn: values('burn_rates').sort((a, b) => String(a.slo).localeCompare(String(b.slo))),
@@ -698,13 +702,14 @@
     setTile('tile-requests', 'requests', String(t.requests), t.requests ? 'info' : 'none', null,
       m.global.length ? m.global.length + ' one-minute windows' : 'no windows yet');
 
-    if (t.requests > 0) {
-      const pct = (100 * t.bad) / t.requests; // same operation order as the IT's 100.0 * bad / requests
+    if (t.eligible > 0) {
+      const pct = (100 * t.bad) / t.eligible; // same operation order as the IT's 100.0 * bad / eligible
       const over = pct > ERROR_THRESHOLD_PCT;
       setTile('tile-error-rate', 'error-rate', fixed(pct, 2) + ' %', over ? 'crit' : 'ok',
         over ? badge('ABOVE 1 %', 'crit', '▲') : badge('OK', 'ok', '✓'), t.bad + ' failed');
     } else {
-      setTile('tile-error-rate', 'error-rate', '–', 'none', null, '(errors + timeouts) / requests');
+      setTile('tile-error-rate', 'error-rate', '–', 'none', null,
+        '(errors + timeouts + unavailable) / (requests − rejected − cancelled)');
     }
 
     if (t.latestGlobal) {

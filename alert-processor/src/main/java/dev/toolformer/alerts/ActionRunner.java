@@ -1,6 +1,7 @@
 package dev.toolformer.alerts;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,9 +60,8 @@ final class ActionRunner {
         try {
             switch (task.action().type()) {
                 case CIRCUIT_BREAKER -> {
-                    action = task.restore() ? "close_breaker" : "open_breaker";
-                    detail = control(task.restore() ? ControlAction.CLOSE_BREAKER : ControlAction.OPEN_BREAKER,
-                            alert, null, params);
+                    action = "open_breaker";
+                    detail = openBreaker(alert, task.action().probeAfter(), params);
                 }
                 case THROTTLE -> {
                     action = task.restore() ? "unthrottle" : "throttle";
@@ -108,8 +108,19 @@ final class ActionRunner {
         }
     }
 
+    private String openBreaker(AlertEvent alert, Duration probeAfter, Map<String, String> params) throws Exception {
+        params.put("probe_after_ms", String.valueOf(probeAfter.toMillis()));
+        return control(ControlAction.OPEN_BREAKER, alert, null, probeAfter, params)
+                + ", probing after " + probeAfter.toSeconds() + " s: closed by successful probe calls, not by the alert";
+    }
+
     private String control(ControlAction action, AlertEvent alert, Double rate, Map<String, String> params)
             throws Exception {
+        return control(action, alert, rate, null, params);
+    }
+
+    private String control(ControlAction action, AlertEvent alert, Double rate, Duration probeAfter,
+                           Map<String, String> params) throws Exception {
         String tool = concrete(alert.getLabels().get("tool"));
         String provider = concrete(alert.getLabels().get("provider"));
         if (tool == null && provider == null && (action == ControlAction.OPEN_BREAKER
@@ -125,6 +136,7 @@ final class ActionRunner {
                 .setTool(tool)
                 .setProvider(provider)
                 .setRatePerS(rate)
+                .setProbeAfterMs(probeAfter == null ? null : probeAfter.toMillis())
                 .setReason(alert.getFingerprint() + " " + alert.getState())
                 .setIssuedAt(clock.instant())
                 .setIssuedBy(issuedBy)

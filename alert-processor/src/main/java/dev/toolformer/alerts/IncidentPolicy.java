@@ -121,16 +121,33 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
      * @param receiver  for notify and escalate: the receiver's name
      * @param after     for escalate: how long the alert must stay firing and unacknowledged
      * @param ratePerS  for throttle: the rate executors are throttled to
+     * @param probeAfter for circuit_breaker: how long the breakers stay open before they let probe calls
+     *                   through (half-open)
      */
-    public record Action(ActionType type, String receiver, Duration after, Double ratePerS) {
+    public record Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter) {
+        /** How long an alert-driven breaker stays open before it probes, unless the rule says otherwise. */
+        public static final Duration DEFAULT_PROBE_AFTER = Duration.ofSeconds(30);
+
         public Action {
             Objects.requireNonNull(type, "type == null");
+            if (type == ActionType.CIRCUIT_BREAKER && probeAfter == null) {
+                probeAfter = DEFAULT_PROBE_AFTER;
+            }
+        }
+
+        /** An action without {@code probe_after} (the default for a circuit breaker). */
+        public Action(ActionType type, String receiver, Duration after, Double ratePerS) {
+            this(type, receiver, after, ratePerS, null);
         }
     }
 
     /** The actions an incident rule can take. */
     public enum ActionType {
-        /** Opens the breaker for the alert's tool/provider on every executor; closes it on resolve. */
+        /**
+         * Opens the breaker for the alert's tool/provider on every executor; after {@code probe_after} each
+         * breaker lets a few probe calls through and closes only when they succeed. The alert resolving does
+         * not close it: the alert resolves because probes and real calls succeed again.
+         */
         CIRCUIT_BREAKER,
         /** Throttles every executor (for the alert's tool/provider, if any); lifted on resolve. */
         THROTTLE,

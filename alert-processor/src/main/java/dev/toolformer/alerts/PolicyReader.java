@@ -22,7 +22,8 @@ final class PolicyReader {
     static final List<String> RECEIVER_KEYS = List.of("name", "webhooks", "retries", "max_per_minute");
     static final List<String> INCIDENT_KEYS = List.of("name", "match", "cooldown", "max_per_hour", "scope", "actions");
     private static final List<String> WEBHOOK_KEYS = List.of("url", "format");
-    private static final List<String> ACTION_KEYS = List.of("type", "receiver", "after", "rate_per_s");
+    private static final List<String> ACTION_KEYS = List.of("type", "receiver", "after", "rate_per_s",
+            "probe_after");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private PolicyReader() {
@@ -116,6 +117,12 @@ final class PolicyReader {
         String receiver = node.path("receiver").asText(null);
         Duration after = node.has("after") ? m.duration(path + ".after", node.get("after")) : null;
         Double rate = node.has("rate_per_s") ? node.get("rate_per_s").asDouble(Double.NaN) : null;
+        Duration probeAfter = node.has("probe_after") ? m.duration(path + ".probe_after", node.get("probe_after"))
+                : null;
+        if (probeAfter != null && (type != IncidentPolicy.ActionType.CIRCUIT_BREAKER || !probeAfter.isPositive())) {
+            throw m.fail(path + ".probe_after", node.get("probe_after"),
+                    "a duration > 0, and only on a circuit_breaker action");
+        }
         switch (type) {
             case NOTIFY, ESCALATE -> {
                 if (receiver == null || receiver.isBlank()) {
@@ -135,7 +142,7 @@ final class PolicyReader {
         if (type == IncidentPolicy.ActionType.ESCALATE && after == null) {
             after = Duration.ofMinutes(15);
         }
-        return new IncidentPolicy.Action(type, receiver, after, rate);
+        return new IncidentPolicy.Action(type, receiver, after, rate, probeAfter);
     }
 
     private static IncidentPolicy.Format format(MappingReader m, String path, ObjectNode hook) {

@@ -34,7 +34,7 @@ final class ResponsePlanner {
         AlertEvent alert();
     }
 
-    /** Run an action; {@code restore} undoes circuit_breaker / throttle when the alert resolves. */
+    /** Run an action; {@code restore} undoes a throttle when the alert resolves. */
     record Run(IncidentPolicy.Rule rule, IncidentPolicy.Action action, AlertEvent alert, boolean restore)
             implements Task {
     }
@@ -130,13 +130,13 @@ final class ResponsePlanner {
             return List.of(); // it never fired: no incident action ran, nothing to restore
         }
         // Restoring does not depend on what this instance remembers: after a restart (or when the opening
-        // was skipped) closing an already closed breaker is harmless, leaving one open is not.
+        // was skipped) lifting a throttle that is not there is harmless, leaving one in place is not. A breaker
+        // is not closed here: the alert resolved because its probes and real calls succeed, so it closed itself.
         List<Task> tasks = new ArrayList<>();
         for (IncidentPolicy.Rule rule : policy.rules()) {
             if (rule.matches(alert.getLabels())) {
                 for (IncidentPolicy.Action action : rule.actions()) {
-                    if (action.type() == IncidentPolicy.ActionType.CIRCUIT_BREAKER
-                            || action.type() == IncidentPolicy.ActionType.THROTTLE) {
+                    if (action.type() == IncidentPolicy.ActionType.THROTTLE) {
                         tasks.add(new Run(rule, action, alert, true));
                     }
                 }

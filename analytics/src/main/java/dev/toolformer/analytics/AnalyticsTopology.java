@@ -142,6 +142,9 @@ public final class AnalyticsTopology {
         Serde<String> keys = Topics.RESULTS.keySerde();
         Serde<ToolResult> values = Topics.RESULTS.valueSerde();
         KGroupedStream<String, ToolResult> byModel = results
+                // Calls that never reached a provider cost nothing: counted, they would lower the cost per request
+                // during an outage.
+                .filter((requestId, result) -> CostAggregation.reachedProvider(result), Named.as("cost-reached-provider"))
                 .selectKey((requestId, result) -> CostAggregation.group(result), Named.as("cost-key"))
                 .repartition(Repartitioned.with(keys, values).withName("cost-group"))
                 .groupByKey(Grouped.with(keys, values));

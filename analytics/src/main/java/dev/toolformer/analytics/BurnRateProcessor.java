@@ -71,9 +71,9 @@ final class BurnRateProcessor implements Processor<Windowed<String>, SloAccumula
             return;
         }
         buckets.put(record.key().window().start(), SloMinute.newBuilder()
-                .setRequests(SloAggregation.requests(acc))
-                .setErrors(acc.getErrors())
-                .setSlow(acc.getLatencySlow())
+                .setRequests(SloAggregation.eligible(acc))
+                .setErrors(SloAggregation.unavailable(acc))
+                .setSlow(SloAggregation.latencyBad(acc))
                 .build());
     }
 

@@ -62,12 +62,12 @@ final class BurnRates {
         }
     }
 
-    /** The availability SLO: bad events are results with status ERROR. */
+    /** The availability SLO: bad events are eligible results with status ERROR or UNAVAILABLE. */
     BurnRate availability(double objective, long computedAtMs) {
         return burnRate(AVAILABILITY, objective, errors, computedAtMs);
     }
 
-    /** The latency SLO: bad events are results at or above the latency threshold. */
+    /** The latency SLO: bad events are results served at or above the latency threshold, and UNAVAILABLE ones. */
     BurnRate latency(double objective, long computedAtMs) {
         return burnRate(LATENCY, objective, slow, computedAtMs);
     }

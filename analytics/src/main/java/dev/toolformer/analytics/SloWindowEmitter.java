@@ -42,6 +42,7 @@ final class SloWindowEmitter implements Processor<Windowed<String>, SloAccumulat
 
     static SloWindow toSloWindow(String group, Window window, SloAccumulator acc, boolean isFinal, long nowMs) {
         long requests = SloAggregation.requests(acc);
+        long eligible = SloAggregation.eligible(acc);
         double seconds = (window.end() - window.start()) / 1000.0;
         DDSketch latency = Sketches.decode(acc.getLatencySketch());
         DDSketch execution = Sketches.decode(acc.getExecutionSketch());
@@ -57,8 +58,9 @@ final class SloWindowEmitter implements Processor<Windowed<String>, SloAccumulat
                 .setTimeouts(acc.getTimeouts())
                 .setCancelled(acc.getCancelled())
                 .setRejected(acc.getRejected())
-                .setErrorRate(requests == 0 ? 0 : (double) (acc.getErrors() + acc.getTimeouts()) / requests)
-                .setAvailability(requests == 0 ? 1 : 1 - (double) acc.getErrors() / requests)
+                .setUnavailable(acc.getUnavailable())
+                .setErrorRate(eligible == 0 ? 0 : (double) SloAggregation.failed(acc) / eligible)
+                .setAvailability(eligible == 0 ? 1 : 1 - (double) SloAggregation.unavailable(acc) / eligible)
                 .setThroughputPerS(requests / seconds)
                 .setLatencyP50Ms(Sketches.quantile(latency, 0.50))
                 .setLatencyP95Ms(Sketches.quantile(latency, 0.95))

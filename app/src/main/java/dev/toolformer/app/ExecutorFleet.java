@@ -70,12 +70,7 @@ final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
         ExecutorStats total = null;
         for (ToolExecutor executor : executors) {
             ExecutorStats s = executor.stats();
-            total = total == null ? s : new ExecutorStats(total.inFlight() + s.inFlight(),
-                    Math.max(total.peakInFlight(), s.peakInFlight()), total.maxInFlight() + s.maxInFlight(),
-                    total.completed() + s.completed(), total.retries() + s.retries(),
-                    total.deadLetters() + s.deadLetters(), total.rejected() + s.rejected(),
-                    total.cancelled() + s.cancelled(), total.pausedPartitions() + s.pausedPartitions(),
-                    total.queued() + s.queued());
+            total = total == null ? s : total.plus(s);
         }
         return total;
     }

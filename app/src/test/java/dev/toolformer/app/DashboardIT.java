@@ -166,9 +166,11 @@ class DashboardIT {
     }
 
     private static String errorRate(JsonNode api) {
-        long requests = globalRequests(api);
-        long bad = globalWindows(api).stream().mapToLong(v -> v.get("errors").asLong() + v.get("timeouts").asLong()).sum();
-        return requests == 0 ? "–" : String.format(Locale.ROOT, "%.2f %%", 100.0 * bad / requests);
+        long eligible = globalWindows(api).stream().mapToLong(v -> v.get("requests").asLong()
+                - v.get("rejected").asLong() - v.get("cancelled").asLong()).sum();
+        long bad = globalWindows(api).stream().mapToLong(v -> v.get("errors").asLong() + v.get("timeouts").asLong()
+                + v.get("unavailable").asLong()).sum();
+        return eligible == 0 ? "–" : String.format(Locale.ROOT, "%.2f %%", 100.0 * bad / eligible);
     }
 
     private static long executorsUp(JsonNode api) {

@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
  * Applies {@code toolformer.control} commands addressed to this executor (target {@code "*"} or its
  * id) and negative speculation outcomes. A null tool or provider means "all".
  * <ul>
- * <li>OPEN_BREAKER / CLOSE_BREAKER: force the tool+provider breakers open (fast REJECTED
- *     "CircuitOpen" results) / close and reset them;</li>
+ * <li>OPEN_BREAKER: with {@code probe_after_ms}, open the tool+provider breakers (fast UNAVAILABLE
+ *     "CircuitOpen" results) and let them probe after that long: half-open, a few calls go through,
+ *     success closes the breakers, failure re-opens them; without, force them open until CLOSE_BREAKER,
+ *     RESUME or {@code expires_at};</li>
+ * <li>CLOSE_BREAKER: close and reset the breakers;</li>
  * <li>THROTTLE: with {@code rate_per_s}, limit the provider (or all requests) to that rate; without,
  *     lower max in-flight to {@code throttle-factor} of the configured value. UNTHROTTLE undoes it
  *     (for one provider, or everything when the provider is null);</li>
@@ -61,8 +64,12 @@ final class ControlHandler {
         String provider = command.getProvider();
         switch (command.getAction()) {
             case OPEN_BREAKER -> {
-                resilience.openBreakers(tool, provider);
-                undoAt(expires, () -> resilience.closeBreakers(tool, provider));
+                if (command.getProbeAfterMs() != null) {
+                    resilience.openBreakers(tool, provider, Duration.ofMillis(command.getProbeAfterMs()));
+                } else {
+                    resilience.openBreakers(tool, provider);
+                    undoAt(expires, () -> resilience.closeBreakers(tool, provider));
+                }
             }
             case CLOSE_BREAKER -> resilience.closeBreakers(tool, provider);
             case THROTTLE -> throttle(command, expires);

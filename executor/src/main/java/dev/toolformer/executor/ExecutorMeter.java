@@ -18,11 +18,15 @@ enum ExecutorMeter {
             "method", "provider"),
     DEAD_LETTERS("toolformer_executor_dead_letters_total", "Records sent to the dead-letter topic, by reason",
             Type.COUNTER, "reason"),
-    REJECTIONS("toolformer_executor_rejections_total", "Requests rejected without running, by reason",
-            Type.COUNTER, "reason"),
+    REJECTIONS("toolformer_executor_rejections_total",
+            "Requests answered without running, by reason: client mistakes (REJECTED) and calls we could not"
+                    + " serve (UNAVAILABLE: CircuitOpen, Throttled)", Type.COUNTER, "reason"),
     BREAKER_STATE("toolformer_executor_circuit_breaker_state",
             "Circuit breaker state per tool and provider: 0 closed, 1 half-open, 2 open, 3 forced open",
             Type.GAUGE, "method", "provider"),
+    BREAKER_TRANSITIONS("toolformer_executor_circuit_breaker_transitions_total",
+            "Circuit breaker state changes per tool and provider, by the state entered (open, half_open, closed,"
+                    + " forced_open)", Type.COUNTER, "method", "provider", "to"),
     IN_FLIGHT("toolformer_executor_in_flight", "Requests started and not yet finished", Type.GAUGE,
             "executor_id"),
     MAX_IN_FLIGHT("toolformer_executor_max_in_flight", "Current in-flight limit (lowered by THROTTLE)",

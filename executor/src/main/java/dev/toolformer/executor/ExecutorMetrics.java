@@ -36,6 +36,9 @@ final class ExecutorMetrics {
     private final LongAdder deadLetters = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
+    private final LongAdder unavailable = new LongAdder();
+    private final LongAdder breakersOpened = new LongAdder();
+    private final LongAdder breakersClosedByProbes = new LongAdder();
 
     ExecutorMetrics(MeterRegistry registry, String executorId) {
         this.registry = registry;
@@ -86,6 +89,19 @@ final class ExecutorMetrics {
                 .tags("method", tool, "provider", provider).register(registry);
     }
 
+    /**
+     * Counts a breaker's state change. A HALF_OPEN → CLOSED change is a breaker closed by its probes,
+     * the only way a breaker opened by failures or by OPEN_BREAKER with probing closes by itself.
+     */
+    void breakerTransition(String tool, String provider, String from, String to) {
+        counter(ExecutorMeter.BREAKER_TRANSITIONS, "method", tool, "provider", provider, "to", to).increment();
+        if (to.equals("open") || to.equals("forced_open")) {
+            breakersOpened.increment();
+        } else if (to.equals("closed") && from.equals("half_open")) {
+            breakersClosedByProbes.increment();
+        }
+    }
+
     /** Counts a published result. */
     void result(ToolResult result) {
         completed.increment();
@@ -105,12 +121,20 @@ final class ExecutorMetrics {
         switch (result.getStatus()) {
             case REJECTED -> {
                 rejected.increment();
-                counter(ExecutorMeter.REJECTIONS, "reason", result.getError() == null ? "unknown"
-                        : result.getError().getType()).increment();
+                rejection(result);
+            }
+            case UNAVAILABLE -> {
+                unavailable.increment();
+                rejection(result);
             }
             case CANCELLED -> cancelled.increment();
             default -> { }
         }
+    }
+
+    private void rejection(ToolResult result) {
+        counter(ExecutorMeter.REJECTIONS, "reason", result.getError() == null ? "unknown"
+                : result.getError().getType()).increment();
     }
 
     void retry(String tool, String provider) {
@@ -133,7 +157,8 @@ final class ExecutorMetrics {
 
     ExecutorStats stats(int inFlight, int maxInFlight, int pausedPartitions, int queued) {
         return new ExecutorStats(inFlight, peakInFlight.get(), maxInFlight, completed.sum(), retries.sum(),
-                deadLetters.sum(), rejected.sum(), cancelled.sum(), pausedPartitions, queued);
+                deadLetters.sum(), rejected.sum(), unavailable.sum(), cancelled.sum(), breakersOpened.sum(),
+                breakersClosedByProbes.sum(), pausedPartitions, queued);
     }
 
     private Counter counter(ExecutorMeter meter, String... tags) {

@@ -23,14 +23,19 @@ import dev.toolformer.schema.ToolStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * Turns one request into its one final result: validates it (REJECTED when it cannot run), waits
- * for its provider's rate limit, asks its tool+provider breaker (REJECTED "CircuitOpen" when open),
+ * Turns one request into its one final result: validates it (REJECTED when the client got it wrong),
+ * waits for its provider's rate limit (UNAVAILABLE "Throttled" when the wait would pass the deadline),
+ * asks its tool+provider breaker (UNAVAILABLE "CircuitOpen" when open),
  * runs the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool
  * interrupted), retries retriable failures with exponential backoff and jitter, and prices the
  * token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
  * rate-limit waits and backoffs included.
  */
 final class RequestRunner {
+    /** Error type of an UNAVAILABLE result refused by an open (or half-open, probing) breaker. */
+    static final String CIRCUIT_OPEN = "CircuitOpen";
+    /** Error type of an UNAVAILABLE result whose rate-limit wait would pass its deadline. */
+    static final String THROTTLED = "Throttled";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -105,9 +110,9 @@ final class RequestRunner {
                     request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
             Outcome outcome = guarded(tool, call, execution);
             if (outcome instanceof Outcome.Refused(ToolStatus status, ToolError error)) {
-                // An open breaker stops the retries; the last real failure stands.
-                boolean breakerAfterFailure = last != null && status == ToolStatus.REJECTED;
-                return breakerAfterFailure ? done(result, last.status(), last.error()) : done(result, status, error);
+                // A breaker or rate limit that stops the retries leaves the last real failure standing.
+                boolean unservedAfterFailure = last != null && status == ToolStatus.UNAVAILABLE;
+                return unservedAfterFailure ? done(result, last.status(), last.error()) : done(result, status, error);
             }
             result.setAttempts(attempt);
             if (outcome instanceof Outcome.Success(ToolOutput out)) {
@@ -140,7 +145,7 @@ final class RequestRunner {
         }
         try {
             if (!resilience.awaitPermit(call.provider(), call.deadline())) {
-                return new Outcome.Refused(ToolStatus.TIMEOUT, error("Timeout", "the rate limit of provider '"
+                return new Outcome.Refused(ToolStatus.UNAVAILABLE, error(THROTTLED, "the rate limit of provider '"
                         + call.provider() + "' would delay attempt " + call.attempt() + " past its deadline", true));
             }
         } catch (InterruptedException e) {
@@ -148,7 +153,7 @@ final class RequestRunner {
         }
         CircuitBreaker breaker = resilience.breaker(call.tool(), call.provider());
         if (!breaker.tryAcquirePermission()) {
-            return new Outcome.Refused(ToolStatus.REJECTED, error("CircuitOpen",
+            return new Outcome.Refused(ToolStatus.UNAVAILABLE, error(CIRCUIT_OPEN,
                     "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
                             + "' is " + breaker.getState().name().toLowerCase(java.util.Locale.ROOT), true));
         }

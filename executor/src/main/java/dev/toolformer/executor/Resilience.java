@@ -17,8 +17,10 @@ import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 
 /**
  * Per-provider rate limits and per-tool+provider circuit breakers (resilience4j), with the remote
- * overrides {@code toolformer.control} applies: forced-open breakers and throttled rates. A null
- * tool or provider in an override means "all". Thread-safe.
+ * overrides {@code toolformer.control} applies: breakers opened with probing (open for a while, then
+ * half-open: a few calls go through, success closes the breaker, failure re-opens it), breakers forced
+ * open until told otherwise, and throttled rates. A null tool or provider in an override means "all".
+ * Thread-safe.
  */
 final class Resilience {
     /** Rate-limiter key applying to every request. */
@@ -36,6 +38,8 @@ final class Resilience {
     private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
     private final Map<Scope, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Set<Scope> forcedOpen = ConcurrentHashMap.newKeySet();
+    /** Scopes opened with probing, and when their breakers may start to probe. */
+    private final Map<Scope, Instant> probingFrom = new ConcurrentHashMap<>();
 
     Resilience(ExecutorConfig config, ExecutorMetrics metrics) {
         this.config = config;
@@ -84,8 +88,16 @@ final class Resilience {
     CircuitBreaker breaker(String tool, String provider) {
         return breakers.computeIfAbsent(new Scope(tool, provider), scope -> {
             CircuitBreaker breaker = CircuitBreaker.of(tool + "/" + provider, breakerConfig);
+            breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(tool, provider,
+                    stateName(e.getStateTransition().getFromState()), stateName(e.getStateTransition().getToState())));
+            Instant now = Instant.now();
+            Instant probeAt = probingFrom.entrySet().stream()
+                    .filter(p -> p.getKey().covers(tool, provider) && p.getValue().isAfter(now))
+                    .map(Map.Entry::getValue).max(Instant::compareTo).orElse(null);
             if (forcedOpen.stream().anyMatch(f -> f.covers(tool, provider))) {
                 breaker.transitionToForcedOpenState();
+            } else if (probeAt != null) {
+                breaker.transitionToOpenStateUntil(probeAt);
             }
             metrics.breakerState(tool, provider, () -> stateCode(breaker.getState()));
             return breaker;
@@ -103,10 +115,32 @@ final class Resilience {
         });
     }
 
+    /**
+     * Opens the breakers of the scope, including those created within {@code probeAfter}, and lets them
+     * probe after that: the first call after it turns a breaker half-open, and the half-open calls close
+     * it when they succeed or re-open it when they fail, as for a breaker opened by failures. A breaker
+     * forced open stays forced open.
+     */
+    void openBreakers(String tool, String provider, Duration probeAfter) {
+        if (!probeAfter.isPositive()) {
+            throw new IllegalArgumentException("probe_after_ms must be > 0, was " + probeAfter.toMillis());
+        }
+        Scope scope = new Scope(tool, provider);
+        Instant probeAt = Instant.now().plus(probeAfter);
+        probingFrom.merge(scope, probeAt, (a, b) -> a.isAfter(b) ? a : b);
+        probingFrom.values().removeIf(at -> at.isBefore(Instant.now()));
+        breakers.forEach((s, breaker) -> {
+            if (scope.covers(s.tool(), s.provider()) && breaker.getState() != CircuitBreaker.State.FORCED_OPEN) {
+                breaker.transitionToOpenStateUntil(probeAt);
+            }
+        });
+    }
+
     /** Closes (and resets) the breakers of the scope, whether forced or opened by failures. */
     void closeBreakers(String tool, String provider) {
         Scope scope = new Scope(tool, provider);
         forcedOpen.removeIf(f -> scope.covers(f.tool(), f.provider()));
+        probingFrom.keySet().removeIf(p -> scope.covers(p.tool(), p.provider()));
         breakers.forEach((s, breaker) -> {
             if (scope.covers(s.tool(), s.provider()) && forcedOpen.stream().noneMatch(f -> f.covers(s.tool(), s.provider()))) {
                 breaker.transitionToClosedState();
@@ -162,6 +196,10 @@ final class Resilience {
                 .limitRefreshPeriod(Duration.ofNanos(periodNanos))
                 .timeoutDuration(Duration.ZERO)
                 .build());
+    }
+
+    private static String stateName(CircuitBreaker.State state) {
+        return state.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static int stateCode(CircuitBreaker.State state) {

@@ -97,13 +97,44 @@ class ExecutorControlIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> applied(meters, ControlAction.CLOSE_BREAKER) == 1);
             ToolResult closed = runOne(harness, request("echo", "{}").setProvider("fragile").build());
 
-            assertThat(rejected.getStatus()).isEqualTo(ToolStatus.REJECTED);
+            assertThat(rejected.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
             assertThat(rejected.getError().getType()).isEqualTo("CircuitOpen");
             assertThat(rejected.getAttempts()).isZero();
             assertThat(otherProvider.getStatus()).isEqualTo(ToolStatus.SUCCESS);
             assertThat(closed.getStatus()).isEqualTo(ToolStatus.SUCCESS);
             assertThat(meters.get("toolformer_executor_rejections_total").tags("reason", "CircuitOpen").counter().count())
                     .isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldLetAProbingBreakerCloseItselfWhenItsProbesSucceed(KafkaTestCluster cluster) throws Exception {
+        try (ExecutorHarness harness = new ExecutorHarness(cluster)) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            ToolExecutor executor = harness.start(harness.config("probing").build(), TOOLS, meters);
+            await().atMost(Duration.ofSeconds(30)).until(executor::isReady);
+
+            harness.command("*", ControlAction.OPEN_BREAKER, ControlCommand.newBuilder().setTool("echo")
+                    .setProvider("recovering").setProbeAfterMs(2_000L).setReason("HighErrorRate"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> applied(meters, ControlAction.OPEN_BREAKER) == 1);
+            ToolResult refused = runOne(harness, request("echo", "{}").setProvider("recovering").build());
+            assertThat(refused.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
+            assertThat(refused.getError().getType()).isEqualTo("CircuitOpen");
+
+            // No CLOSE_BREAKER is ever sent: once the probe delay is over, calls that succeed close it.
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    runOne(harness, request("echo", "{}").setProvider("recovering").build()).getStatus()
+                            == ToolStatus.SUCCESS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                runOne(harness, request("echo", "{}").setProvider("recovering").build());
+                return meters.get("toolformer_executor_circuit_breaker_state").tags("method", "echo",
+                        "provider", "recovering").gauge().value() == 0.0;
+            });
+            assertThat(meters.get("toolformer_executor_circuit_breaker_transitions_total")
+                    .tags("method", "echo", "provider", "recovering", "to", "closed").counter().count()).isEqualTo(1.0);
+            assertThat(applied(meters, ControlAction.CLOSE_BREAKER)).isZero();
+            assertThat(executor.stats().breakersClosedByProbes()).isEqualTo(1);
         }
     }
 

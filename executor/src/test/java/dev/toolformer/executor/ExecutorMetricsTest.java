@@ -29,8 +29,10 @@ class ExecutorMetricsTest {
         metrics.bindInstance(() -> 3, () -> 10, () -> 1);
 
         metrics.result(result(ToolStatus.SUCCESS, 0.25, null));
-        metrics.result(result(ToolStatus.REJECTED, 0, ToolError.newBuilder().setType("CircuitOpen").setMessage("m")
+        metrics.result(result(ToolStatus.UNAVAILABLE, 0, ToolError.newBuilder().setType("CircuitOpen").setMessage("m")
                 .setRetriable(true).build()));
+        metrics.result(result(ToolStatus.REJECTED, 0, ToolError.newBuilder().setType("UnknownTool").setMessage("m")
+                .setRetriable(false).build()));
         metrics.retry("simulated", "openai");
         metrics.deadLetter("RETRIES_EXHAUSTED");
 
@@ -38,14 +40,16 @@ class ExecutorMetricsTest {
         assertThat(scrape)
                 .contains("orchestrator_requests_total{method=\"simulated\",provider=\"openai\",status=\"success\"} 1.0")
                 .contains("orchestrator_requests_total{method=\"simulated\",provider=\"openai\",status=\"rejected\"} 1.0")
+                .contains("orchestrator_requests_total{method=\"simulated\",provider=\"openai\",status=\"unavailable\"} 1.0")
                 .contains("orchestrator_request_duration_seconds_bucket{method=\"simulated\",provider=\"openai\",le=\"0.25\"} 0")
-                .contains("orchestrator_request_duration_seconds_bucket{method=\"simulated\",provider=\"openai\",le=\"0.5\"} 2")
-                .contains("orchestrator_request_duration_seconds_count{method=\"simulated\",provider=\"openai\"} 2")
+                .contains("orchestrator_request_duration_seconds_bucket{method=\"simulated\",provider=\"openai\",le=\"0.5\"} 3")
+                .contains("orchestrator_request_duration_seconds_count{method=\"simulated\",provider=\"openai\"} 3")
                 .contains("active_tool_executions{tool_type=\"simulated\"} 0.0")
                 .contains("api_costs_total{model=\"gpt-4o\",provider=\"openai\"} 0.25")
                 .contains("toolformer_executor_retries_total{method=\"simulated\",provider=\"openai\"} 1.0")
                 .contains("toolformer_executor_dead_letters_total{reason=\"RETRIES_EXHAUSTED\"} 1.0")
                 .contains("toolformer_executor_rejections_total{reason=\"CircuitOpen\"} 1.0")
+                .contains("toolformer_executor_rejections_total{reason=\"UnknownTool\"} 1.0")
                 .contains("toolformer_executor_in_flight{executor_id=\"e1\"} 3.0")
                 .contains("toolformer_executor_paused_partitions{executor_id=\"e1\"} 1.0");
         for (double bucket : ExecutorMeter.DURATION_BUCKETS_SECONDS) {
@@ -62,9 +66,15 @@ class ExecutorMetricsTest {
         metrics.inFlightNow(9);
         metrics.inFlightNow(2);
         metrics.result(result(ToolStatus.CANCELLED, 0, null));
+        metrics.result(result(ToolStatus.UNAVAILABLE, 0, null));
         metrics.retry("t", "p");
+        metrics.breakerTransition("t", "p", "closed", "open");
+        metrics.breakerTransition("t", "p", "open", "half_open");
+        metrics.breakerTransition("t", "p", "half_open", "open");
+        metrics.breakerTransition("t", "p", "open", "half_open");
+        metrics.breakerTransition("t", "p", "half_open", "closed");
 
         assertThat(metrics.stats(2, 10, 0, 4))
-                .isEqualTo(new ExecutorStats(2, 9, 10, 1, 1, 0, 0, 1, 0, 4));
+                .isEqualTo(new ExecutorStats(2, 9, 10, 2, 1, 0, 0, 1, 1, 2, 1, 0, 4));
     }
 }

@@ -4,17 +4,21 @@ import static dev.toolformer.executor.TestTools.config;
 import static dev.toolformer.executor.TestTools.request;
 import static dev.toolformer.executor.TestTools.tool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -305,7 +309,7 @@ class RequestRunnerTest {
             ToolResult open = runner.run(request("counted", "{}").setProvider("p").build()).result();
             ToolResult otherProvider = runner.run(request("counted", "{}").setProvider("q").build()).result();
 
-            assertThat(open.getStatus()).isEqualTo(ToolStatus.REJECTED);
+            assertThat(open.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
             assertThat(open.getError().getType()).isEqualTo("CircuitOpen");
             assertThat(open.getError().getMessage())
                     .isEqualTo("circuit breaker of tool 'counted' with provider 'p' is forced_open");
@@ -331,14 +335,65 @@ class RequestRunnerTest {
 
             ToolResult result = runner.run(request("broken", "{}").build()).result();
 
-            assertThat(result.getStatus()).isEqualTo(ToolStatus.REJECTED);
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
             assertThat(result.getError().getType()).isEqualTo("CircuitOpen");
             assertThat(runner.resilience().openBreakers()).isEqualTo(1);
         }
     }
 
     @Test
-    void shouldTimeOutWhenRateLimitDelaysCallPastDeadline() {
+    void shouldProbeBreakerOpenedWithProbingAndCloseItOnlyWhenProbesSucceed() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        AtomicInteger calls = new AtomicInteger();
+        Tool flaky = tool("flaky", call -> {
+            calls.incrementAndGet();
+            if (failing.get()) {
+                throw new IllegalStateException("provider down");
+            }
+            return ToolOutput.of("{}");
+        });
+        ExecutorConfig config = config().breakerMinimumCalls(2).breakerOpenDuration(Duration.ofMillis(100)).build();
+        try (TestTools.Runner runner = TestTools.Runner.of(config, flaky)) {
+            runner.resilience().openBreakers("flaky", "p", Duration.ofMillis(100));
+            ToolResult refused = runner.run(request("flaky", "{}").setProvider("p").build()).result();
+            assertThat(refused.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
+            assertThat(refused.getError().getMessage())
+                    .isEqualTo("circuit breaker of tool 'flaky' with provider 'p' is open");
+            assertThat(calls).hasValue(0);
+
+            // Half-open: the probes reach the failing provider, fail, and the breaker opens again.
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    runner.run(request("flaky", "{}").setProvider("p").build()).result().getStatus() == ToolStatus.ERROR);
+            runner.run(request("flaky", "{}").setProvider("p").build());
+            assertThat(runner.resilience().breaker("flaky", "p").getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+            // The provider recovers: the next probes succeed and close the breaker, with no command from outside.
+            failing.set(false);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    runner.run(request("flaky", "{}").setProvider("p").build()).result().getStatus() == ToolStatus.SUCCESS);
+            runner.run(request("flaky", "{}").setProvider("p").build());
+            assertThat(runner.resilience().breaker("flaky", "p").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(runner.meters().get("toolformer_executor_circuit_breaker_transitions_total")
+                    .tags("method", "flaky", "provider", "p", "to", "closed").counter().count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldOpenBreakersCreatedAfterAProbingOpenUntilTheyMayProbe() {
+        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), new EchoTool())) {
+            runner.resilience().openBreakers(null, "p", Duration.ofMinutes(5));
+
+            ToolResult result = runner.run(request("echo", "{}").setProvider("p").build()).result();
+
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
+            assertThat(result.getError().getType()).isEqualTo("CircuitOpen");
+            assertThatThrownBy(() -> runner.resilience().openBreakers(null, "p", Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("probe_after_ms must be > 0, was 0");
+        }
+    }
+
+    @Test
+    void shouldAnswerUnavailableWhenRateLimitDelaysCallPastDeadline() {
         ExecutorConfig config = config().providerRates(Map.of("p", 0.1)).build();
         try (TestTools.Runner runner = TestTools.Runner.of(config, new EchoTool())) {
             ToolResult first = runner.run(request("echo", "{}").setProvider("p").build()).result();
@@ -346,7 +401,8 @@ class RequestRunnerTest {
             ToolResult unlimited = runner.run(request("echo", "{}").setProvider("q").setTimeoutMs(300).build()).result();
 
             assertThat(first.getStatus()).isEqualTo(ToolStatus.SUCCESS);
-            assertThat(second.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+            assertThat(second.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
+            assertThat(second.getError().getType()).isEqualTo("Throttled");
             assertThat(second.getError().getMessage())
                     .isEqualTo("the rate limit of provider 'p' would delay attempt 1 past its deadline");
             assertThat(unlimited.getStatus()).isEqualTo(ToolStatus.SUCCESS);

@@ -57,7 +57,14 @@ final class CostReport {
     record Recommendation(String kind, String target, String reasoning, Double savingsUsd, Double savingsUsdPer30Days) {
     }
 
-    record Report(String from, String to, String pricing, long requests, long duplicateResults, double costUsd,
+    /**
+     * @param requests   unique results of the period, every status
+     * @param notServed  of those, the ones that never reached a provider (REJECTED: the client's mistake;
+     *                   UNAVAILABLE: breaker open or throttled); they cost nothing and are left out of the lines,
+     *                   so that an outage does not lower the cost per request
+     */
+    record Report(String from, String to, String pricing, long requests, long notServed, long duplicateResults,
+                  double costUsd,
                   List<Line> byProvider, List<Line> byModel, List<Line> byTool, List<Speculation> speculation,
                   List<Recommendation> recommendations, double totalSavingsUsd, double totalSavingsUsdPer30Days) {
     }
@@ -78,7 +85,8 @@ final class CostReport {
             inWindow++;
             unique.putIfAbsent(r.getRequestId(), r);
         }
-        List<ToolResult> kept = List.copyOf(unique.values());
+        List<ToolResult> all = List.copyOf(unique.values());
+        List<ToolResult> kept = all.stream().filter(CostReport::reachedProvider).toList();
         double monthFactor = (double) MONTH.toMillis() / Duration.between(from, to).toMillis();
         List<Speculation> speculation = speculation(kept, outcomes);
         List<Recommendation> recs = new ArrayList<>();
@@ -86,10 +94,18 @@ final class CostReport {
         recs.addAll(speculationThresholds(speculation, options, monthFactor));
         recs.addAll(highVariance(lines(kept, CostReport::modelKey), options));
         double savings = recs.stream().map(Recommendation::savingsUsd).filter(Objects::nonNull).mapToDouble(d -> d).sum();
-        return new Report(from.toString(), to.toString(), prices.source(), kept.size(), inWindow - kept.size(),
+        return new Report(from.toString(), to.toString(), prices.source(), all.size(), all.size() - kept.size(),
+                inWindow - all.size(),
                 kept.stream().mapToDouble(ToolResult::getCostUsd).sum(),
                 lines(kept, r -> orNone(r.getProvider())), lines(kept, CostReport::modelKey), lines(kept, r -> r.getTool()),
                 speculation, recs, savings, savings * monthFactor);
+    }
+
+    private static boolean reachedProvider(ToolResult r) {
+        return switch (r.getStatus()) {
+            case REJECTED, UNAVAILABLE -> false;
+            case SUCCESS, ERROR, TIMEOUT, CANCELLED -> true;
+        };
     }
 
     private static List<Line> lines(List<ToolResult> results, Function<ToolResult, String> key) {

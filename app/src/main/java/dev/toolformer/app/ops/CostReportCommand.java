@@ -79,7 +79,8 @@ public final class CostReportCommand implements Callable<Integer> {
 
     static void print(Report r, PrintWriter out) {
         out.printf("== cost report %s .. %s (prices: %s)%n", r.from(), r.to(), r.pricing());
-        out.printf("%,d requests (%,d duplicate results ignored), $%.4f%n", r.requests(), r.duplicateResults(), r.costUsd());
+        out.printf("%,d requests (%,d not served: rejected or unavailable, left out below; %,d duplicate results ignored),"
+                + " $%.4f%n", r.requests(), r.notServed(), r.duplicateResults(), r.costUsd());
         table(out, "by provider", r.byProvider());
         table(out, "by model", r.byModel());
         table(out, "by tool", r.byTool());
