@@ -97,7 +97,7 @@ class ResponsePlannerTest {
     }
 
     @Test
-    void shouldRestoreBreakerAndThrottleOnResolveEvenAfterACooldownSkip() {
+    void shouldLiftTheThrottleButLeaveTheBreakerToItsProbesOnResolve() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY, THROTTLE));
         planner.onEvent(errors("search", T), T, mutes);
 
@@ -105,7 +105,7 @@ class ResponsePlannerTest {
                 T.plusSeconds(60), mutes);
 
         assertThat(tasks).extracting(t -> ((ResponsePlanner.Run) t).action(), t -> ((ResponsePlanner.Run) t).restore())
-                .containsExactly(tuple(BREAKER, true), tuple(THROTTLE, true));
+                .containsExactly(tuple(THROTTLE, true));
     }
 
     @Test

@@ -60,7 +60,7 @@ class AnalyticsTopologyTest {
         assertThat(List.of(global.getTool(), global.getProvider())).containsExactly("*", "*");
         assertThat(global.getWindowStart()).isEqualTo(T0);
         assertThat(global.getWindowEnd()).isEqualTo(T0.plusSeconds(60));
-        assertThat(counts(global)).containsExactly(3L, 2L, 1L, 0L, 0L, 0L);
+        assertThat(counts(global)).containsExactly(3L, 2L, 1L, 0L, 0L, 0L, 0L);
         assertThat(global.getErrorRate()).isEqualTo(1.0 / 3);
         assertThat(global.getAvailability()).isEqualTo(1 - 1.0 / 3);
         assertThat(global.getThroughputPerS()).isEqualTo(3 / 60.0);
@@ -68,11 +68,11 @@ class AnalyticsTopologyTest {
         assertThat(global.getEmittedAt()).isEqualTo(WALL_CLOCK);
         SloWindow echo = finals.get("echo|local|" + WINDOW_0);
         assertThat(List.of(echo.getTool(), echo.getProvider())).containsExactly("echo", "local");
-        assertThat(counts(echo)).containsExactly(2L, 2L, 0L, 0L, 0L, 0L);
+        assertThat(counts(echo)).containsExactly(2L, 2L, 0L, 0L, 0L, 0L, 0L);
         assertThat(echo.getErrorRate()).isEqualTo(0.0);
         assertThat(echo.getAvailability()).isEqualTo(1.0);
         SloWindow simulated = finals.get("simulated|sim|" + WINDOW_0);
-        assertThat(counts(simulated)).containsExactly(1L, 0L, 1L, 0L, 0L, 0L);
+        assertThat(counts(simulated)).containsExactly(1L, 0L, 1L, 0L, 0L, 0L, 0L);
         assertThat(simulated.getErrorRate()).isEqualTo(1.0);
         assertThat(simulated.getAvailability()).isEqualTo(0.0);
     }
@@ -175,19 +175,58 @@ class AnalyticsTopologyTest {
     }
 
     @Test
-    void shouldTreatTimeoutAsErrorButNotRejected() {
+    void shouldCountUnservedCallsAsFailedAndLeaveClientMistakesOutOfTheSlo() {
         start(AnalyticsConfig.defaults(stateDir).withEmitUpdates(false));
         pipe("simulated", "sim", ToolStatus.SUCCESS, T0.plusSeconds(1));
         pipe("simulated", "sim", ToolStatus.SUCCESS, T0.plusSeconds(2));
-        pipe("simulated", "sim", ToolStatus.TIMEOUT, T0.plusSeconds(3));
-        pipe("simulated", "sim", ToolStatus.REJECTED, T0.plusSeconds(4));
-        pipe("simulated", "sim", ToolStatus.CANCELLED, T0.plusSeconds(5));
+        pipe("simulated", "sim", ToolStatus.SUCCESS, T0.plusSeconds(3));
+        pipe("simulated", "sim", ToolStatus.ERROR, T0.plusSeconds(4));
+        pipe("simulated", "sim", ToolStatus.TIMEOUT, T0.plusSeconds(5));
+        pipe("simulated", "sim", ToolStatus.UNAVAILABLE, T0.plusSeconds(6));
+        pipe("simulated", "sim", ToolStatus.UNAVAILABLE, T0.plusSeconds(7));
+        pipe("simulated", "sim", ToolStatus.UNAVAILABLE, T0.plusSeconds(8));
+        pipe("simulated", "sim", ToolStatus.REJECTED, T0.plusSeconds(9));
+        pipe("simulated", "sim", ToolStatus.CANCELLED, T0.plusSeconds(10));
         closeWindowsBefore(T0.plusSeconds(90));
 
         SloWindow window = finals().get("simulated|sim|" + WINDOW_0);
 
-        assertThat(counts(window)).containsExactly(5L, 2L, 0L, 1L, 1L, 1L);
-        assertThat(window.getErrorRate()).isEqualTo(1 / 5.0);
+        // requests, success, errors, timeouts, cancelled, rejected, unavailable
+        assertThat(counts(window)).containsExactly(10L, 3L, 1L, 1L, 1L, 1L, 3L);
+        // 8 eligible (all but rejected and cancelled): 5 failed (error, timeout, 3 unavailable), 4 unavailable to
+        // availability (error and the 3 unserved; a timeout is the latency SLO's concern).
+        assertThat(window.getErrorRate()).isEqualTo(5 / 8.0);
+        assertThat(window.getAvailability()).isEqualTo(1 - 4 / 8.0);
+    }
+
+    @Test
+    void shouldReadAnOutageWhoseCallsTheBreakerRefusesAsAFullOutage() {
+        start(AnalyticsConfig.defaults(stateDir).withEmitUpdates(false));
+        pipe("simulated", "down", ToolStatus.ERROR, T0.plusSeconds(1));
+        for (int i = 2; i < 12; i++) {
+            pipe("simulated", "down", ToolStatus.UNAVAILABLE, T0.plusSeconds(i));
+        }
+        pipe("simulated", "down", ToolStatus.REJECTED, T0.plusSeconds(12));
+        closeWindowsBefore(T0.plusSeconds(90));
+
+        SloWindow window = finals().get("simulated|down|" + WINDOW_0);
+
+        assertThat(window.getErrorRate()).isEqualTo(1.0);
+        assertThat(window.getAvailability()).isEqualTo(0.0);
+        assertThat(window.getUnavailable()).isEqualTo(10);
+    }
+
+    @Test
+    void shouldGiveAWindowOfOnlyClientMistakesNoErrorRate() {
+        start(AnalyticsConfig.defaults(stateDir).withEmitUpdates(false));
+        pipe("simulated", "sim", ToolStatus.REJECTED, T0.plusSeconds(1));
+        pipe("simulated", "sim", ToolStatus.CANCELLED, T0.plusSeconds(2));
+        closeWindowsBefore(T0.plusSeconds(90));
+
+        SloWindow window = finals().get("simulated|sim|" + WINDOW_0);
+
+        assertThat(window.getRequests()).isEqualTo(2);
+        assertThat(window.getErrorRate()).isEqualTo(0.0);
         assertThat(window.getAvailability()).isEqualTo(1.0);
     }
 
@@ -203,7 +242,7 @@ class AnalyticsTopologyTest {
         assertThat(latest(slo.readKeyValuesToList()).get("echo|local|" + WINDOW_0).getRequests()).isEqualTo(2);
         closeWindowsBefore(T0.plusSeconds(150));
         SloWindow window = finals().get("echo|local|" + WINDOW_0);
-        assertThat(counts(window)).containsExactly(2L, 1L, 1L, 0L, 0L, 0L);
+        assertThat(counts(window)).containsExactly(2L, 1L, 1L, 0L, 0L, 0L, 0L);
     }
 
     @Test
@@ -310,6 +349,6 @@ class AnalyticsTopologyTest {
     /** requests, success, errors, timeouts, cancelled, rejected. */
     private static List<Long> counts(SloWindow window) {
         return List.of(window.getRequests(), window.getSuccess(), window.getErrors(), window.getTimeouts(),
-                window.getCancelled(), window.getRejected());
+                window.getCancelled(), window.getRejected(), window.getUnavailable());
     }
 }

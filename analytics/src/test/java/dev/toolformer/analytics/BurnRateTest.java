@@ -94,6 +94,23 @@ class BurnRateTest {
     }
 
     @Test
+    void shouldBurnBothBudgetsWithUnservedCallsAndIgnoreClientMistakes() {
+        // 12:58 - 4 served fast, 4 unserved (breaker open), 2 rejected (the client's mistake) and 2 cancelled.
+        pipe(AT_12_58, 4, ToolStatus.SUCCESS, FAST_MS);
+        pipe(AT_12_58, 4, ToolStatus.UNAVAILABLE, FAST_MS);
+        pipe(AT_12_58, 2, ToolStatus.REJECTED, FAST_MS);
+        pipe(AT_12_58, 2, ToolStatus.CANCELLED, THRESHOLD_MS);
+        driver.advanceWallClock(Duration.ofMinutes(1));
+
+        Map<String, BurnRate> rates = latest(driver.burnRates.readKeyValuesToList());
+
+        assertThat(rates.get("availability").getWindows().getFirst()).extracting(BurnRateWindow::getRequests,
+                BurnRateWindow::getBad, BurnRateWindow::getErrorRate).containsExactly(8L, 4L, 0.5);
+        assertThat(rates.get("latency").getWindows().getFirst()).extracting(BurnRateWindow::getRequests,
+                BurnRateWindow::getBad, BurnRateWindow::getErrorRate).containsExactly(8L, 4L, 0.5);
+    }
+
+    @Test
     void shouldLetBurnRatesFallWhenResultsStopWhileTheBudgetRemembers() {
         pipe(AT_12_58, 1, ToolStatus.ERROR, FAST_MS);
         pipe(AT_12_58, 9, ToolStatus.SUCCESS, FAST_MS);

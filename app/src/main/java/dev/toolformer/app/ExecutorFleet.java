@@ -1,5 +1,6 @@
 package dev.toolformer.app;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -28,8 +29,13 @@ final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
     private final ToolRegistry tools = ToolRegistry.discover();
     private final Pricing pricing = Pricing.defaults();
     private final List<ToolExecutor> executors = new CopyOnWriteArrayList<>();
+    private final Clock clock;
 
     ExecutorFleet(KafkaSettings kafka, MeterRegistry meters, int max, Duration drain) {
+        this(kafka, meters, max, drain, Clock.systemUTC());
+    }
+
+    ExecutorFleet(KafkaSettings kafka, MeterRegistry meters, int max, Duration drain, Clock clock) {
         if (max < 1) {
             throw new IllegalArgumentException("max executors must be >= 1, was " + max);
         }
@@ -37,6 +43,7 @@ final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
         this.meters = Objects.requireNonNull(meters, "meters == null");
         this.max = max;
         this.drain = drain;
+        this.clock = Objects.requireNonNull(clock, "clock == null");
     }
 
     /** Starts one more executor; the id of the new one. */
@@ -45,7 +52,7 @@ final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
             throw new IllegalStateException("already at the maximum of " + max + " executors");
         }
         String id = "executor-" + UUID.randomUUID().toString().substring(0, 8);
-        ToolExecutor executor = new ToolExecutor(ExecutorConfig.defaults(id), kafka, tools, pricing, meters);
+        ToolExecutor executor = new ToolExecutor(ExecutorConfig.defaults(id), kafka, tools, pricing, meters, clock);
         executor.start();
         executors.add(executor);
         return id;

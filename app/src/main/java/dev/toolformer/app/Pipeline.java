@@ -2,6 +2,7 @@ package dev.toolformer.app;
 
 import dev.toolformer.common.serde.RecordJson;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -44,10 +45,18 @@ final class Pipeline implements AutoCloseable {
      */
     record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
                    int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
-                   AdminToken adminToken) {
+                   AdminToken adminToken, Clock executorClock) {
 
         Options {
             Objects.requireNonNull(adminToken, "adminToken == null");
+            Objects.requireNonNull(executorClock, "executorClock == null");
+        }
+
+        Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
+                int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
+                AdminToken adminToken) {
+            this(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor, drainTimeout,
+                    alertRules, adminToken, Clock.systemUTC());
         }
 
         /** Options without an admin token: the admin endpoints are disabled. */
@@ -59,12 +68,18 @@ final class Pipeline implements AutoCloseable {
 
         Options withAlertRules(AlertRules rules) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, rules, adminToken);
+                    drainTimeout, rules, adminToken, executorClock);
         }
 
         Options withAdminToken(AdminToken token) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, token);
+                    drainTimeout, alertRules, token, executorClock);
+        }
+
+        /** The executors read this clock (a test runs minutes of event time in seconds with a fast one). */
+        Options withExecutorClock(Clock clock) {
+            return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
+                    drainTimeout, alertRules, adminToken, clock);
         }
     }
 
@@ -102,7 +117,8 @@ final class Pipeline implements AutoCloseable {
         try (Admin admin = Admin.create(kafka.admin())) {
             TopicProvisioner.ensureTopics(admin, Topics.ALL, options.partitions(), options.replicationFactor());
         }
-        executors = new ExecutorFleet(kafka, metrics, MAX_EXECUTORS, options.drainTimeout());
+        executors = new ExecutorFleet(kafka, metrics, MAX_EXECUTORS, options.drainTimeout(),
+                options.executorClock());
         started.push(executors);
         executors.add();
 

@@ -51,12 +51,21 @@ public final class ToolExecutor implements AutoCloseable {
 
     public ToolExecutor(ExecutorConfig config, KafkaSettings kafka, ToolRegistry tools, Pricing pricing,
                         MeterRegistry meters) {
+        this(config, kafka, tools, pricing, meters, Clock.systemUTC());
+    }
+
+    /**
+     * An executor whose results, heartbeats and deadlines read {@code clock}: a test can run minutes of event
+     * time in seconds with a clock that runs faster than the wall (breakers and rate limits keep wall time).
+     */
+    public ToolExecutor(ExecutorConfig config, KafkaSettings kafka, ToolRegistry tools, Pricing pricing,
+                        MeterRegistry meters, Clock clock) {
         this.config = Objects.requireNonNull(config, "config == null");
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         Objects.requireNonNull(tools, "tools == null");
         Objects.requireNonNull(pricing, "pricing == null");
         Objects.requireNonNull(meters, "meters == null");
-        Clock clock = Clock.systemUTC();
+        Objects.requireNonNull(clock, "clock == null");
         this.metrics = new ExecutorMetrics(meters, config.executorId());
         tools.names().forEach(metrics::declareTool);
         this.timers = Executors.newSingleThreadScheduledExecutor(
