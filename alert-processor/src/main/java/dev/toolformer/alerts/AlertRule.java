@@ -83,14 +83,14 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
                 Objects.requireNonNull(annotations, "annotations == null"));
     }
 
-    /** A rule with the default {@code keep_firing_for} (0) and {@code min_requests} (see {@link #defaultMinRequests}). */
+    /** A rule with the default keep_firing_for (0) and min_requests ({@link #defaultMinRequests}). */
     public AlertRule(String name, String source, Expr expr, Duration forDuration, String severity,
                      Map<String, String> matchers, Map<String, String> labels, Map<String, String> annotations) {
         this(name, source, expr, forDuration, Duration.ZERO, defaultMinRequests(source, expr), severity, matchers,
                 labels, annotations);
     }
 
-    /** A threshold rule over {@code toolformer.slo} without extra labels, with the default keep_firing_for and min_requests. */
+    /** A threshold rule over {@code toolformer.slo} without extra labels; keep_firing_for and min_requests default. */
     public AlertRule(String name, String field, Expr.Comparator comparator, double threshold, Duration forDuration,
                      String severity, Map<String, String> matchers, Map<String, String> annotations) {
         this(name, Topics.SLO.name(), new Expr.Threshold(field, comparator, threshold), forDuration, severity,

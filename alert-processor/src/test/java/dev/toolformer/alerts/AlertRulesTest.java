@@ -147,7 +147,8 @@ class AlertRulesTest {
                     severity: critical
                 """;
 
-        assertThat(AlertRules.parse(yaml, "rules.yaml").rules()).extracting(AlertRule::minRequests, AlertRule::keepFiringFor)
+        assertThat(AlertRules.parse(yaml, "rules.yaml").rules())
+                .extracting(AlertRule::minRequests, AlertRule::keepFiringFor)
                 .containsExactly(tuple(10L, Duration.ZERO), tuple(0L, Duration.ZERO), tuple(0L, Duration.ZERO));
     }
 

@@ -195,6 +195,18 @@ class AlertTopologyTest {
     }
 
     @Test
+    void shouldNotResolveAFiringAlertOnTheFirstUpdateOfTheNextWindow() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(Records.sloUpdate("*", "*", T, 60, 60, true));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 3, 0, false));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 20, 20, false));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 60, 60, true));
+
+        assertThat(transitions()).containsExactly(transition(GLOBAL, AlertState.FIRING, 1.0, T, T));
+    }
+
+    @Test
     void shouldNotFireOnAWindowWithFewerCallsThanMinRequests() {
         start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
 
