@@ -25,9 +25,12 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Evaluates the rules of one source on each of its records and forwards only lifecycle transitions,
- * keyed by fingerprint. Alert state lives in a persistent, changelogged store, so a restart neither
- * re-fires nor forgets an alert. A wall-clock punctuator fires absent-data rules and promotes pending
- * alerts of {@link Source.Kind#STATE} sources, which see no new record while their state persists.
+ * keyed by fingerprint. A record below a rule's {@code min_requests} is not evaluated by that rule at all:
+ * the first updates of a new window must neither fire nor resolve anything. Alert state lives in a
+ * persistent, changelogged store, so a restart neither re-fires nor forgets an alert. A wall-clock
+ * punctuator fires absent-data rules, and promotes pending alerts and resolves alerts whose
+ * {@code keep_firing_for} has run out on {@link Source.Kind#STATE} sources, which see no new record
+ * while their state persists.
  */
 final class AlertEvaluator implements Processor<String, SpecificRecord, String, AlertEvent> {
     private final Source source;
@@ -75,8 +78,8 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
     }
 
     private boolean needsPunctuation(AlertRule rule) {
-        return rule.expr() instanceof Expr.Absent
-                || source.kind() == Source.Kind.STATE && rule.forDuration().isPositive();
+        return rule.expr() instanceof Expr.Absent || source.kind() == Source.Kind.STATE
+                && (rule.forDuration().isPositive() || rule.keepFiringFor().isPositive());
     }
 
     @Override
@@ -84,7 +87,7 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
         Map<String, String> series = source.labels(record.value());
         Instant eventTime = source.eventTime(record.value(), Instant.ofEpochMilli(record.timestamp()));
         for (AlertRule rule : rules) {
-            if (rule.matches(series)) {
+            if (rule.matches(series) && rule.counts(record.value())) {
                 if (rule.expr() instanceof Expr.Absent) {
                     seen(rule, series, record);
                 } else {
@@ -100,7 +103,7 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
         double value = rule.expr().value(record.value());
         AlertStatus current = store.get(fingerprint);
         AlertStatus.Step step = AlertStatus.step(current, rule.expr().holds(record.value()), eventTime,
-                rule.forDuration(), value, series);
+                rule.forDuration(), rule.keepFiringFor(), value, series);
         if (!step.next().equals(current)) {
             store.put(fingerprint, step.next());
         }
@@ -137,7 +140,13 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
                     }
                 });
             }
-            due.forEach(kv -> fire(rule, kv.key, kv.value, now));
+            due.forEach(kv -> {
+                if (kv.value.phase() == AlertStatus.Phase.FIRING) {
+                    resolve(rule, kv.key, kv.value, now);
+                } else {
+                    fire(rule, kv.key, kv.value, now);
+                }
+            });
         }
     }
 
@@ -145,6 +154,9 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
         if (rule.expr() instanceof Expr.Absent absent) {
             return status.phase() == AlertStatus.Phase.INACTIVE
                     && !now.isBefore(status.lastEvaluated().plus(absent.duration()));
+        }
+        if (status.phase() == AlertStatus.Phase.FIRING) {
+            return status.clearSince() != null && !now.isBefore(status.clearSince().plus(rule.keepFiringFor()));
         }
         return status.phase() == AlertStatus.Phase.PENDING
                 && !now.isBefore(status.activeSince().plus(rule.forDuration()));
@@ -158,6 +170,14 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
         store.put(fingerprint, new AlertStatus(AlertStatus.Phase.FIRING, since, status.lastEvaluated(),
                 status.value(), status.series()));
         forward(rule, fingerprint, status.series(), AlertState.FIRING, value, since, now, now.toEpochMilli(), null);
+    }
+
+    /** A state-source alert whose condition has not held for keep_firing_for, and no record came to say so. */
+    private void resolve(AlertRule rule, String fingerprint, AlertStatus status, Instant now) {
+        store.put(fingerprint, new AlertStatus(AlertStatus.Phase.INACTIVE, null, status.lastEvaluated(),
+                status.value(), status.series()));
+        forward(rule, fingerprint, status.series(), AlertState.RESOLVED, status.value(), status.activeSince(), now,
+                now.toEpochMilli(), status.phase());
     }
 
     /** The annotation a RESOLVED event carries: the phase it left, PENDING or FIRING. */

@@ -16,24 +16,37 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.toolformer.common.topic.Topics;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * One alert rule over an aggregate topic: when {@code expr} has held on the records of one series (label
  * set) for {@code forDuration}, the alert fires. Validation messages name keys as they are spelled in the
  * rules file ({@code expr.field}, {@code for}, {@code match}, ...).
  *
- * @param name        the alert name, also the {@code alertname} label
- * @param source      the topic the rule reads, e.g. {@code toolformer.slo}
- * @param expr        the condition
- * @param forDuration how long the condition must hold before the alert fires; zero fires at once
- * @param severity    the severity label, e.g. "critical", "page" or "ticket"
- * @param matchers    series label → required value; for {@code toolformer.slo}, "*" is the all-tools or
- *                    all-providers window
- * @param labels      extra static labels every alert of the rule carries, e.g. {@code team: platform}
- * @param annotations name → template; placeholders are {@code {{value}}}, {@code {{threshold}}} and labels
+ * @param name          the alert name, also the {@code alertname} label
+ * @param source        the topic the rule reads, e.g. {@code toolformer.slo}
+ * @param expr          the condition
+ * @param forDuration   how long the condition must hold before the alert fires; zero fires at once
+ * @param keepFiringFor how long a firing alert stays firing once the condition stops holding (Prometheus'
+ *                      {@code keep_firing_for}); zero resolves at once
+ * @param minRequests   records whose {@code requests} field is below this are ignored by the rule; zero
+ *                      evaluates every record
+ * @param severity      the severity label, e.g. "critical", "page" or "ticket"
+ * @param matchers      series label → required value; for {@code toolformer.slo}, "*" is the all-tools or
+ *                      all-providers window
+ * @param labels        extra static labels every alert of the rule carries, e.g. {@code team: platform}
+ * @param annotations   name → template; placeholders are {@code {{value}}}, {@code {{threshold}}} and labels
  */
-public record AlertRule(String name, String source, Expr expr, Duration forDuration, String severity,
-                        Map<String, String> matchers, Map<String, String> labels, Map<String, String> annotations) {
+public record AlertRule(String name, String source, Expr expr, Duration forDuration, Duration keepFiringFor,
+                        long minRequests, String severity, Map<String, String> matchers, Map<String, String> labels,
+                        Map<String, String> annotations) {
+    /**
+     * The default {@code min_requests} of a rule on {@code toolformer.slo}: the first updates of a new
+     * one-minute window count a handful of calls, too few to fire or resolve on.
+     */
+    public static final long DEFAULT_SLO_MIN_REQUESTS = 10;
+    /** The field {@code min_requests} applies to. */
+    static final String REQUESTS = "requests";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
@@ -54,6 +67,12 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
             throw invalid(name, "for", forDuration.toString(), expr instanceof Expr.Absent
                     ? "0 for an absent rule: expr.absent is the duration" : "a duration >= 0");
         }
+        Objects.requireNonNull(keepFiringFor, "keepFiringFor == null");
+        if (keepFiringFor.isNegative() || expr instanceof Expr.Absent && !keepFiringFor.isZero()) {
+            throw invalid(name, "keep_firing_for", keepFiringFor.toString(), expr instanceof Expr.Absent
+                    ? "0 for an absent rule: it resolves on the next record" : "a duration >= 0");
+        }
+        validMinRequests(name, from, minRequests);
         Objects.requireNonNull(severity, "severity == null");
         if (severity.isBlank()) {
             throw invalid(name, "severity", quote(severity), "a severity such as critical or warning");
@@ -64,11 +83,35 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
                 Objects.requireNonNull(annotations, "annotations == null"));
     }
 
-    /** A threshold rule over {@code toolformer.slo} without extra labels. */
+    /** A rule with the default keep_firing_for (0) and min_requests ({@link #defaultMinRequests}). */
+    public AlertRule(String name, String source, Expr expr, Duration forDuration, String severity,
+                     Map<String, String> matchers, Map<String, String> labels, Map<String, String> annotations) {
+        this(name, source, expr, forDuration, Duration.ZERO, defaultMinRequests(source, expr), severity, matchers,
+                labels, annotations);
+    }
+
+    /** A threshold rule over {@code toolformer.slo} without extra labels; keep_firing_for and min_requests default. */
     public AlertRule(String name, String field, Expr.Comparator comparator, double threshold, Duration forDuration,
                      String severity, Map<String, String> matchers, Map<String, String> annotations) {
         this(name, Topics.SLO.name(), new Expr.Threshold(field, comparator, threshold), forDuration, severity,
                 matchers, Map.of(), annotations);
+    }
+
+    /**
+     * {@link #DEFAULT_SLO_MIN_REQUESTS} for a rule on {@code toolformer.slo}, else 0. Absent rules get 0 too:
+     * for them any record is data, and a quiet series is not a missing one.
+     */
+    public static long defaultMinRequests(String source, Expr expr) {
+        return Topics.SLO.name().equals(source) && !(expr instanceof Expr.Absent) ? DEFAULT_SLO_MIN_REQUESTS : 0;
+    }
+
+    /** True if the rule evaluates {@code record}: its {@code requests} field is at least {@link #minRequests()}. */
+    boolean counts(SpecificRecord record) {
+        if (minRequests == 0) {
+            return true;
+        }
+        Object requests = record.get(record.getSchema().getField(REQUESTS).pos());
+        return requests instanceof Number n && n.longValue() >= minRequests;
     }
 
     /** True if every matcher's label has exactly the required value in {@code series}. */
@@ -158,6 +201,17 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
                     throw invalid(rule, "expr.absent", absent.duration().toString(), "a duration > 0");
                 }
             }
+        }
+    }
+
+    private static void validMinRequests(String rule, Source source, long minRequests) {
+        if (minRequests < 0) {
+            throw invalid(rule, "min_requests", String.valueOf(minRequests), "a whole number >= 0");
+        }
+        if (minRequests > 0 && !source.numericFields().contains(REQUESTS)) {
+            throw invalid(rule, "min_requests", String.valueOf(minRequests), "0 on " + source.topic()
+                    + ", whose records have no numeric requests field; it applies to "
+                    + Source.withNumericField(REQUESTS));
         }
     }
 

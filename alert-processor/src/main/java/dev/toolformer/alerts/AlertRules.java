@@ -24,6 +24,8 @@ import java.util.function.UnaryOperator;
  *     source: toolformer.slo          # optional, default toolformer.slo
  *     expr: {field: error_rate, op: "&gt;", threshold: 0.01}
  *     for: 2m                         # optional, default 0: fire at once
+ *     keep_firing_for: 2m             # optional, default 0: resolve as soon as expr stops holding
+ *     min_requests: 10                # optional, default 10 on toolformer.slo, else 0: windows with fewer calls are ignored
  *     severity: critical
  *     match: {tool: "*", provider: "*"}
  *     labels: {team: platform}

@@ -19,8 +19,11 @@ import dev.toolformer.schema.AlertState;
  * @param lastEvaluated the newest event time evaluated (for absent rules: wall-clock time of the last record)
  * @param value         the last value observed
  * @param series        the series labels
+ * @param clearSince    for a firing alert kept firing by {@code keep_firing_for}: the event time since which
+ *                      the condition has not held; null otherwise
  */
-record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, double value, Map<String, String> series) {
+record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, double value, Map<String, String> series,
+                   Instant clearSince) {
 
     enum Phase { INACTIVE, PENDING, FIRING }
 
@@ -30,7 +33,14 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, doub
         if ((phase == Phase.INACTIVE) != (activeSince == null)) {
             throw new IllegalArgumentException("activeSince must be null exactly when inactive: " + phase);
         }
+        if (clearSince != null && phase != Phase.FIRING) {
+            throw new IllegalArgumentException("clearSince must be null unless firing: " + phase);
+        }
         series = Map.copyOf(new TreeMap<>(Objects.requireNonNull(series, "series == null")));
+    }
+
+    AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, double value, Map<String, String> series) {
+        this(phase, activeSince, lastEvaluated, value, series, null);
     }
 
     AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated) {
@@ -42,12 +52,12 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, doub
         // Double.compare so NaN values compare equal, as the record default does for boxed doubles.
         return o instanceof AlertStatus s && phase == s.phase && Objects.equals(activeSince, s.activeSince)
                 && lastEvaluated.equals(s.lastEvaluated) && Double.compare(value, s.value) == 0
-                && series.equals(s.series);
+                && series.equals(s.series) && Objects.equals(clearSince, s.clearSince);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, activeSince, lastEvaluated, value, series);
+        return Objects.hash(phase, activeSince, lastEvaluated, value, series, clearSince);
     }
 
     /**
@@ -62,24 +72,44 @@ record AlertStatus(Phase phase, Instant activeSince, Instant lastEvaluated, doub
 
     /** Evaluates one record with event time {@code eventTime}; {@code current} is null for a new fingerprint. */
     static Step step(AlertStatus current, boolean holds, Instant eventTime, Duration forDuration) {
-        return step(current, holds, eventTime, forDuration, Double.NaN, Map.of());
+        return step(current, holds, eventTime, forDuration, Duration.ZERO, Double.NaN, Map.of());
     }
 
-    static Step step(AlertStatus current, boolean holds, Instant eventTime, Duration forDuration, double value,
-                     Map<String, String> series) {
+    /**
+     * Evaluates one record. A firing alert whose condition stops holding stays firing until the condition has
+     * not held on any record for {@code keepFiringFor} (event time); a pending one resolves at once.
+     */
+    static Step step(AlertStatus current, boolean holds, Instant eventTime, Duration forDuration,
+                     Duration keepFiringFor, double value, Map<String, String> series) {
         if (current != null && eventTime.isBefore(current.lastEvaluated)) {
             return new Step(current, null, null);
         }
         Phase phase = current == null ? Phase.INACTIVE : current.phase;
         if (!holds) {
-            AlertStatus inactive = new AlertStatus(Phase.INACTIVE, null, eventTime, value, series);
-            return phase == Phase.INACTIVE ? new Step(inactive, null, null)
-                    : new Step(inactive, AlertState.RESOLVED, current.activeSince);
+            return phase == Phase.FIRING ? clear(current, eventTime, keepFiringFor, value, series)
+                    : resolve(current, eventTime, value, series);
         }
         Instant since = phase == Phase.INACTIVE ? eventTime : current.activeSince;
         boolean heldLongEnough = Duration.between(since, eventTime).compareTo(forDuration) >= 0;
         Phase next = heldLongEnough ? Phase.FIRING : Phase.PENDING;
         AlertState transition = next == phase ? null : AlertState.valueOf(next.name());
         return new Step(new AlertStatus(next, since, eventTime, value, series), transition, since);
+    }
+
+    /** A firing alert on a record where the condition does not hold: kept firing, or resolved. */
+    private static Step clear(AlertStatus firing, Instant eventTime, Duration keepFiringFor, double value,
+                              Map<String, String> series) {
+        Instant clearSince = firing.clearSince == null ? eventTime : firing.clearSince;
+        if (Duration.between(clearSince, eventTime).compareTo(keepFiringFor) >= 0) {
+            return resolve(firing, eventTime, value, series);
+        }
+        return new Step(new AlertStatus(Phase.FIRING, firing.activeSince, eventTime, value, series, clearSince),
+                null, firing.activeSince);
+    }
+
+    private static Step resolve(AlertStatus current, Instant eventTime, double value, Map<String, String> series) {
+        AlertStatus inactive = new AlertStatus(Phase.INACTIVE, null, eventTime, value, series);
+        return current == null || current.phase == Phase.INACTIVE ? new Step(inactive, null, null)
+                : new Step(inactive, AlertState.RESOLVED, current.activeSince);
     }
 }

@@ -12,8 +12,8 @@ import dev.toolformer.common.topic.Topics;
 
 /** Turns one rule mapping of a rules file into an {@link AlertRule}, or an error naming rule, key and line. */
 final class RuleReader extends MappingReader {
-    static final List<String> KEYS = List.of("name", "source", "expr", "for", "severity", "match", "labels",
-            "annotations");
+    static final List<String> KEYS = List.of("name", "source", "expr", "for", "keep_firing_for", "min_requests",
+            "severity", "match", "labels", "annotations");
     private static final Set<String> CONDITION_KEYS = Set.of("field", "op", "threshold", "value");
     private static final Set<String> BURN_KEYS = Set.of("long", "short", "factor");
     private static final String EXPR_FORMS = "{field, op, threshold}, {field, op: ==, value}, {all: [...]},"
@@ -37,11 +37,24 @@ final class RuleReader extends MappingReader {
         Expr expr = expr();
         try {
             return new AlertRule(ruleName, source, expr, duration("for", Duration.ZERO),
+                    duration("keep_firing_for", Duration.ZERO), minRequests(source, expr),
                     text("severity", "a severity such as critical or warning"), strings("match"), strings("labels"),
                     strings("annotations"));
         } catch (AlertRule.InvalidRuleException e) {
             throw located(e.key(), e);
         }
+    }
+
+    /** The key's value, or the source's default; the range is checked by {@link AlertRule}. */
+    private long minRequests(String source, Expr expr) {
+        JsonNode node = optional("min_requests");
+        if (node == null) {
+            return AlertRule.defaultMinRequests(source, expr);
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw fail("min_requests", node, "a whole number >= 0");
+        }
+        return node.longValue();
     }
 
     private Expr expr() {

@@ -123,6 +123,12 @@ enum Source {
         return Arrays.stream(values()).filter(s -> s.topic.name().equals(name)).findFirst();
     }
 
+    /** {@code "toolformer.slo", ...}: the sources whose records have the numeric field {@code field}. */
+    static String withNumericField(String field) {
+        return Arrays.stream(values()).filter(s -> s.numericFields.contains(field))
+                .map(s -> "\"" + s.topic.name() + "\"").collect(Collectors.joining(", "));
+    }
+
     /** {@code "toolformer.slo", ...} for error messages. */
     static String topicNames() {
         return Arrays.stream(values()).map(s -> "\"" + s.topic.name() + "\"").collect(Collectors.joining(", "));

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
+import dev.toolformer.schema.SloWindow;
 import org.junit.jupiter.api.Test;
 
 class AlertRuleTest {
@@ -78,6 +80,63 @@ class AlertRuleTest {
                 .isThrownBy(() -> new AlertRule("HighErrorRate", "error_rate", Expr.Comparator.GT, Double.NaN,
                         Duration.ZERO, "critical", Map.of(), Map.of()))
                 .withMessage("alert rule 'HighErrorRate': key 'expr.threshold' is NaN: expected a finite number");
+    }
+
+    @Test
+    void shouldDefaultMinRequestsToTenOnSloAndToZeroElsewhere() {
+        Expr heap = new Expr.Threshold("heap_used_bytes", Expr.Comparator.GT, 1);
+
+        assertThat(rule(Map.of(), Map.of()).minRequests()).isEqualTo(10);
+        assertThat(rule(Map.of(), Map.of()).keepFiringFor()).isZero();
+        assertThat(new AlertRule("Heap", "toolformer.health", heap, Duration.ZERO, "warning", Map.of(), Map.of(),
+                Map.of()).minRequests()).isZero();
+        assertThat(new AlertRule("Gone", "toolformer.slo", new Expr.Absent(Duration.ofMinutes(5)), Duration.ZERO,
+                "critical", Map.of(), Map.of(), Map.of()).minRequests()).isZero();
+    }
+
+    @Test
+    void shouldEvaluateOnlyRecordsWithAtLeastMinRequests() {
+        AlertRule rule = rule(Map.of(), Map.of());
+
+        assertThat(rule.counts(slo(9))).isFalse();
+        assertThat(rule.counts(slo(10))).isTrue();
+        assertThat(withMinRequests(0).counts(slo(0))).isTrue();
+    }
+
+    @Test
+    void shouldRejectNegativeMinRequests() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> withMinRequests(-5))
+                .withMessage("alert rule 'HighErrorRate': key 'min_requests' is -5: expected a whole number >= 0");
+    }
+
+    @Test
+    void shouldRejectMinRequestsOnSourceWithoutNumericRequestsField() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new AlertRule("BurnFast", "toolformer.burn-rates",
+                        new Expr.BurnRatePair(Duration.ofHours(1), Duration.ofMinutes(5), 14.4), Duration.ZERO,
+                        Duration.ZERO, 10, "page", Map.of(), Map.of(), Map.of()))
+                .withMessage("alert rule 'BurnFast': key 'min_requests' is 10: expected 0 on toolformer.burn-rates,"
+                        + " whose records have no numeric requests field; it applies to \"toolformer.slo\","
+                        + " \"toolformer.cost\"");
+    }
+
+    @Test
+    void shouldRejectNegativeKeepFiringFor() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new AlertRule("HighErrorRate", "toolformer.slo",
+                        new Expr.Threshold("error_rate", Expr.Comparator.GT, 0.01), Duration.ZERO,
+                        Duration.ofMinutes(-1), 10, "critical", Map.of(), Map.of(), Map.of()))
+                .withMessage("alert rule 'HighErrorRate': key 'keep_firing_for' is PT-1M: expected a duration >= 0");
+    }
+
+    private static AlertRule withMinRequests(long minRequests) {
+        return new AlertRule("HighErrorRate", "toolformer.slo", new Expr.Threshold("error_rate", Expr.Comparator.GT,
+                0.01), Duration.ZERO, Duration.ZERO, minRequests, "critical", Map.of(), Map.of(), Map.of());
+    }
+
+    private static SloWindow slo(long requests) {
+        return Records.sloUpdate("search", "openai", Instant.parse("2026-03-01T12:00:00Z"), requests, 0, true);
     }
 
     private static AlertRule rule(Map<String, String> matchers, Map<String, String> annotations) {

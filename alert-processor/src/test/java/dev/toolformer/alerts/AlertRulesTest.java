@@ -2,6 +2,7 @@ package dev.toolformer.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +24,12 @@ class AlertRulesTest {
                 "ErrorBudgetBurn1d", "ErrorBudgetBurn3d", "LowSpeculationAccuracy", "CostPerRequestVariance",
                 "SloDataAbsent");
         assertThat(defaults.rules().get(0)).isEqualTo(new AlertRule("HighErrorRate", "toolformer.slo",
-                new Expr.Threshold("error_rate", Expr.Comparator.GT, 0.01), Duration.ofMinutes(2), "critical",
-                Map.of(), Map.of("team", "platform"), Map.of(
+                new Expr.Threshold("error_rate", Expr.Comparator.GT, 0.01), Duration.ofMinutes(2),
+                Duration.ofMinutes(2), 10, "critical", Map.of(), Map.of("team", "platform"), Map.of(
                 "summary", "High error rate detected for tool={{tool}} provider={{provider}}",
                 "description", "Error rate is {{value}} (above {{threshold}}) for 2 minutes.")));
+        assertThat(defaults.rules().get(1)).extracting(AlertRule::name, AlertRule::keepFiringFor,
+                AlertRule::minRequests).containsExactly("HighLatency", Duration.ofMinutes(5), 10L);
         assertThat(defaults.rules().get(5).expr())
                 .isEqualTo(new Expr.BurnRatePair(Duration.ofHours(1), Duration.ofMinutes(5), 14.4));
         assertThat(defaults.incidents().rules()).extracting(IncidentPolicy.Rule::name)
@@ -108,7 +111,96 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "fro: 2m"), "rules.yaml"))
                 .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': unknown key 'fro':"
-                        + " expected one of [name, source, expr, for, severity, match, labels, annotations]");
+                        + " expected one of [name, source, expr, for, keep_firing_for, min_requests, severity, match,"
+                        + " labels, annotations]");
+    }
+
+    @Test
+    void shouldDocumentEveryRuleKeyInTheHeaderOfTheShippedFile() throws Exception {
+        String header = Files.readString(Path.of("../config/alerts/rules.yaml")).split("\nrules:\n")[0];
+
+        assertThat(RuleReader.KEYS).allSatisfy(key -> assertThat(header).containsPattern("(?m)^#   " + key + "\\b"));
+    }
+
+    @Test
+    void shouldReadKeepFiringForAndMinRequests() {
+        AlertRule rule = AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
+                "keep_firing_for: 90s\n    min_requests: 25"), "rules.yaml").rules().get(0);
+
+        assertThat(rule.keepFiringFor()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(rule.minRequests()).isEqualTo(25);
+    }
+
+    @Test
+    void shouldDefaultMinRequestsToTenOnSloAndToZeroElsewhere() {
+        String yaml = """
+                rules:
+                  - name: Slo
+                    expr: {field: error_rate, op: ">", threshold: 0.01}
+                    severity: critical
+                  - name: Cost
+                    source: toolformer.cost
+                    expr: {field: cost_usd, op: ">", threshold: 100}
+                    severity: warning
+                  - name: SloAbsent
+                    expr: {absent: 5m}
+                    severity: critical
+                """;
+
+        assertThat(AlertRules.parse(yaml, "rules.yaml").rules())
+                .extracting(AlertRule::minRequests, AlertRule::keepFiringFor)
+                .containsExactly(tuple(10L, Duration.ZERO), tuple(0L, Duration.ZERO), tuple(0L, Duration.ZERO));
+    }
+
+    @Test
+    void shouldRejectNegativeMinRequestsNamingItsLine() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
+                        "min_requests: -1"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'min_requests' is -1:"
+                        + " expected a whole number >= 0");
+    }
+
+    @Test
+    void shouldRejectFractionalMinRequests() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
+                        "min_requests: 2.5"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'min_requests' is 2.5:"
+                        + " expected a whole number >= 0");
+    }
+
+    @Test
+    void shouldRejectMinRequestsOnSourceWithoutRequests() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse("""
+                        rules:
+                          - name: HighMemoryUsage
+                            source: toolformer.health
+                            expr: {field: heap_used_bytes, op: ">", threshold: 1073741824}
+                            min_requests: 10
+                            severity: warning
+                        """, "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighMemoryUsage': key 'min_requests' is 10:"
+                        + " expected 0 on toolformer.health, whose records have no numeric requests field;"
+                        + " it applies to \"toolformer.slo\", \"toolformer.cost\"");
+    }
+
+    @Test
+    void shouldRejectBadKeepFiringFor() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
+                        "keep_firing_for: soon"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'keep_firing_for' is"
+                        + " \"soon\": expected a duration like 30s, 2m or 1h (units ms, s, m, h, d)");
+    }
+
+    @Test
+    void shouldRejectKeepFiringForOnAbsentRule() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(rule("expr: {absent: 10m}", "keep_firing_for: 1m"), "rules.yaml"))
+                .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'keep_firing_for' is"
+                        + " PT1M: expected 0 for an absent rule: it resolves on the next record");
     }
 
     @Test

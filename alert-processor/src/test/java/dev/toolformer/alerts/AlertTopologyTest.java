@@ -14,6 +14,8 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.ExecutorHealth;
+import dev.toolformer.schema.HealthState;
 import dev.toolformer.schema.SloWindow;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
@@ -29,6 +31,7 @@ class AlertTopologyTest {
     private static final String GLOBAL = "HighErrorRate{provider=*,tool=*}";
     /** The wall clock of the test driver; silences are in force from here. */
     private static final Instant WALL = T;
+    private static final long GIB = 1L << 30;
 
     @TempDir
     Path stateDir;
@@ -174,6 +177,90 @@ class AlertTopologyTest {
     }
 
     @Test
+    void shouldNeitherResolveNorRestartOnTheFirstUpdatesOfEachWindow() {
+        // As observed: a provider fails every call, but each new one-minute window is first emitted with a
+        // handful of calls, none failed yet. Those updates must not resolve the pending or firing alert.
+        start(errorRateRule(Duration.ofMinutes(2), Map.of("tool", "*", "provider", "*")));
+
+        for (int minute = 0; minute <= 4; minute++) {
+            Instant end = T.plus(Duration.ofMinutes(minute));
+            pipe(Records.sloUpdate("*", "*", end, 3, 0, false));
+            pipe(Records.sloUpdate("*", "*", end, 20, 20, false));
+            pipe(Records.sloUpdate("*", "*", end, 60, 60, true));
+        }
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.PENDING, 1.0, T, T),
+                transition(GLOBAL, AlertState.FIRING, 1.0, T, T.plusSeconds(120)));
+    }
+
+    @Test
+    void shouldNotResolveAFiringAlertOnTheFirstUpdateOfTheNextWindow() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(Records.sloUpdate("*", "*", T, 60, 60, true));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 3, 0, false));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 20, 20, false));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 60, 60, true));
+
+        assertThat(transitions()).containsExactly(transition(GLOBAL, AlertState.FIRING, 1.0, T, T));
+    }
+
+    @Test
+    void shouldNotFireOnAWindowWithFewerCallsThanMinRequests() {
+        start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
+
+        pipe(Records.sloUpdate("*", "*", T, 2, 2, false));
+        pipe(Records.sloUpdate("*", "*", T, 9, 9, true));
+        pipe(Records.sloUpdate("*", "*", T.plusSeconds(60), 10, 10, false));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.FIRING, 1.0, T.plusSeconds(60), T.plusSeconds(60)));
+    }
+
+    @Test
+    void shouldKeepFiringThroughAHealthyStretchShorterThanKeepFiringForAndResolveOnceAfterALongerOne() {
+        start(errorRateRule(Duration.ZERO, Duration.ofMinutes(2)));
+
+        pipe(window("*", "*", T, 0.05, true));
+        // Healthy for one minute (windows ending at +1m and +2m), then failing again: the clock restarts.
+        pipe(window("*", "*", T.plusSeconds(60), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(120), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(180), 0.05, true));
+        // Healthy from +4m: at +6m the condition has not held for two minutes.
+        pipe(window("*", "*", T.plusSeconds(240), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(300), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(360), 0.0, true));
+        pipe(window("*", "*", T.plusSeconds(420), 0.0, true));
+
+        assertThat(transitions()).containsExactly(
+                transition(GLOBAL, AlertState.FIRING, 0.05, T, T),
+                transition(GLOBAL, AlertState.RESOLVED, 0.0, T, T.plusSeconds(360)));
+    }
+
+    @Test
+    void shouldResolveAStateSourceAlertOnWallClockOnceKeepFiringForHasRunOut() {
+        start(AlertRules.of(new AlertRule("HighMemoryUsage", Topics.HEALTH.name(),
+                new Expr.Threshold("heap_used_bytes", Expr.Comparator.GT, GIB), Duration.ZERO,
+                Duration.ofMinutes(2), 0, "warning", Map.of(), Map.of(), Map.of())));
+        TestInputTopic<String, ExecutorHealth> health = driver.createInputTopic(Topics.HEALTH.name(),
+                Topics.HEALTH.keySerde().serializer(), Topics.HEALTH.valueSerde().serializer());
+
+        health.pipeInput("executor-1", Records.health("executor-1", HealthState.UP, 2 * GIB, WALL), WALL);
+        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        health.pipeInput("executor-1", Records.health("executor-1", HealthState.UP, GIB / 2, WALL.plusSeconds(30)),
+                WALL.plusSeconds(30));
+        driver.advanceWallClockTime(Duration.ofSeconds(119));
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getState).containsExactly(AlertState.FIRING);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+
+        assertThat(alerts.readValuesToList()).extracting(AlertEvent::getState, AlertEvent::getActiveSince,
+                AlertEvent::getEventTime).containsExactly(tuple(AlertState.RESOLVED, WALL, WALL.plusSeconds(150)));
+    }
+
+    @Test
     void shouldWriteAlertStateToChangelogSoRestartsRestoreIt() {
         // The test driver wipes local state on close, so restoring is shown by what the changelog holds.
         start(errorRateRule(Duration.ZERO, Map.of("tool", "*", "provider", "*")));
@@ -259,6 +346,13 @@ class AlertTopologyTest {
                 Topics.SLO.valueSerde().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS.name(), Topics.ALERTS.keySerde().deserializer(),
                 Topics.ALERTS.valueSerde().deserializer());
+    }
+
+    /** A global error-rate rule that fires at once and keeps firing for {@code keepFiringFor}. */
+    private static AlertRule errorRateRule(Duration forDuration, Duration keepFiringFor) {
+        return new AlertRule("HighErrorRate", Topics.SLO.name(), new Expr.Threshold("error_rate",
+                Expr.Comparator.GT, 0.01), forDuration, keepFiringFor, AlertRule.DEFAULT_SLO_MIN_REQUESTS, "critical",
+                Map.of("tool", "*", "provider", "*"), Map.of(), Map.of("summary", "Error rate {{value}}"));
     }
 
     private static AlertRule errorRateRule(Duration forDuration, Map<String, String> matchers) {

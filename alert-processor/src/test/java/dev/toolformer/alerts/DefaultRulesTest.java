@@ -56,28 +56,50 @@ class DefaultRulesTest {
     }
 
     @Test
-    void shouldDriveHighErrorRate() {
-        for (int minute = 0; minute <= 3; minute++) {
+    void shouldDriveHighErrorRateAndKeepItFiringForTwoMinutes() {
+        for (int minute = 0; minute <= 5; minute++) {
             double errorRate = minute < 3 ? 0.05 : 0.0;
             pipe(Topics.SLO, "k", Records.slo("search", "openai", at(minute), errorRate, 100), at(minute));
         }
 
+        // Healthy from minute 3: still firing at minute 4, resolved at minute 5 (keep_firing_for: 2m).
         assertThat(transitions("HighErrorRate")).containsExactly(
                 tuple("HighErrorRate{provider=openai,tool=search}", AlertState.PENDING, T, T),
                 tuple("HighErrorRate{provider=openai,tool=search}", AlertState.FIRING, T, at(2)),
-                tuple("HighErrorRate{provider=openai,tool=search}", AlertState.RESOLVED, T, at(3)));
+                tuple("HighErrorRate{provider=openai,tool=search}", AlertState.RESOLVED, T, at(5)));
+    }
+
+    @Test
+    void shouldNotFlapHighErrorRateWhileAProviderFailsEveryCall() {
+        // The observed incident: every call fails, but each window's first update counts 3 calls, none failed yet.
+        for (int minute = 0; minute <= 6; minute++) {
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 3, 0, false), at(minute));
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 40, 40, false), at(minute));
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 60, 60, true), at(minute));
+        }
+        assertThat(transitions("HighErrorRate")).containsExactly(
+                tuple("HighErrorRate{provider=flaky,tool=*}", AlertState.PENDING, T, T),
+                tuple("HighErrorRate{provider=flaky,tool=*}", AlertState.FIRING, T, at(2)));
+
+        // The provider recovers: resolved once, two minutes after the first healthy window.
+        for (int minute = 7; minute <= 10; minute++) {
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 60, 0, true), at(minute));
+        }
+        assertThat(transitions("HighErrorRate")).containsExactly(
+                tuple("HighErrorRate{provider=flaky,tool=*}", AlertState.RESOLVED, T, at(9)));
     }
 
     @Test
     void shouldDriveHighLatencyWithLabelsAndAnnotations() {
-        for (int minute = 0; minute <= 6; minute++) {
+        for (int minute = 0; minute <= 11; minute++) {
             pipe(Topics.SLO, "k", Records.slo("*", "*", at(minute), 0.0, minute < 6 ? 2500 : 800), at(minute));
         }
 
+        // Fast again from minute 6; keep_firing_for: 5m resolves it at minute 11.
         assertThat(transitions("HighLatency")).containsExactly(
                 tuple("HighLatency{provider=*,tool=*}", AlertState.PENDING, T, T),
                 tuple("HighLatency{provider=*,tool=*}", AlertState.FIRING, T, at(5)),
-                tuple("HighLatency{provider=*,tool=*}", AlertState.RESOLVED, T, at(6)));
+                tuple("HighLatency{provider=*,tool=*}", AlertState.RESOLVED, T, at(11)));
         AlertEvent firing = events("HighLatency").get(1);
         assertThat(firing.getLabels()).isEqualTo(Map.of("tool", "*", "provider", "*", "alertname", "HighLatency",
                 "severity", "warning", "team", "platform"));

@@ -32,6 +32,18 @@ final class Records {
                 .build();
     }
 
+    /**
+     * One update of a one-minute SLO window: {@code requests} calls, {@code errors} of which failed, and a
+     * 500 ms p95; {@code isFinal} for the window's last update.
+     */
+    static SloWindow sloUpdate(String tool, String provider, Instant end, long requests, long errors,
+                               boolean isFinal) {
+        double errorRate = requests == 0 ? 0 : (double) errors / requests;
+        return SloWindow.newBuilder(slo(tool, provider, end, errorRate, 500)).setIsFinal(isFinal)
+                .setRequests(requests).setSuccess(requests - errors).setErrors(errors)
+                .setAvailability(1 - errorRate).setThroughputPerS(requests / 60.0).build();
+    }
+
     static ExecutorHealth health(String executor, HealthState state, long heapUsed, Instant lastSeen) {
         return ExecutorHealth.newBuilder().setExecutorId(executor).setState(state).setLastSeen(lastSeen)
                 .setHeapUsedBytes(heapUsed).setHeapMaxBytes(4L << 30).setCpuPercent(10).setInFlight(3)

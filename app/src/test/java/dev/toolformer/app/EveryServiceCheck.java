@@ -47,6 +47,7 @@ final class EveryServiceCheck {
                     source: toolformer.slo
                     expr: {field: requests, op: ">=", threshold: 1}
                     for: 0s
+                    min_requests: 0  # fires on the handful of calls this test makes
                     severity: info
                     match: {provider: "%s"}
                     annotations: {summary: "{{value}} requests"}

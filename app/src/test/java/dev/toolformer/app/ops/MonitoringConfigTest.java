@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.yaml.snakeyaml.Yaml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toolformer.alerts.AlertRules;
 
 /**
  * Checks {@code config/monitoring/}: the Prometheus alert rules pass {@code promtool check rules} and their
@@ -43,6 +45,7 @@ class MonitoringConfigTest {
     private static final Path RULE_TESTS = MONITORING.resolve("alert-rules.test.yml");
     private static final Path PROMETHEUS = MONITORING.resolve("prometheus.yml");
     private static final Path GRAFANA = MONITORING.resolve("grafana");
+    private static final Path ALERT_PROCESSOR_RULES = Path.of("../config/alerts/rules.yaml");
     private static final Path DASHBOARD = GRAFANA.resolve("dashboards/toolformer.json");
 
     /** What {@code dev.toolformer.executor.ExecutorMeter} declares, as Prometheus names. */
@@ -140,6 +143,21 @@ class MonitoringConfigTest {
             assertThat(map(rule.get("annotations"))).as(rule.get("alert") + " annotations").containsKeys("summary", "description");
         }
         assertThat(declared).containsExactlyEntriesOf(SPEC_ALERTS);
+    }
+
+    @Test
+    void shouldKeepFiringForAsLongAsTheAlertProcessorsRulesOfTheSameName() throws IOException {
+        Map<String, Duration> processor = new LinkedHashMap<>();
+        AlertRules.load(ALERT_PROCESSOR_RULES).rules().forEach(r -> processor.put(r.name(), r.keepFiringFor()));
+        Map<String, Duration> prometheus = new LinkedHashMap<>();
+        for (Map<String, Object> rule : alertRules()) {
+            Object keep = rule.getOrDefault("keep_firing_for", "0s");
+            prometheus.put(String.valueOf(rule.get("alert")), Duration.parse("PT" + keep.toString().toUpperCase()));
+        }
+
+        assertThat(prometheus).containsEntry("HighErrorRate", Duration.ofMinutes(2))
+                .containsEntry("HighLatency", Duration.ofMinutes(5));
+        prometheus.forEach((alert, keep) -> assertThat(processor).as(alert).containsEntry(alert, keep));
     }
 
     @Test
