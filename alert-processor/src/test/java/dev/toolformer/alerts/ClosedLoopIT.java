@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The loop at the alert-processor level on a real broker: failing SLO windows of one tool/provider fire
- * HighErrorRate → OPEN_BREAKER on toolformer.control and a webhook notification; healthy windows resolve
- * it → CLOSE_BREAKER and a resolved notification. Every step is asserted on topics and the receiver.
+ * HighErrorRate → OPEN_BREAKER with probing on toolformer.control and a webhook notification; healthy windows
+ * resolve it → a resolved notification, and no CLOSE_BREAKER (the executors' probes close their breakers). Every
+ * step is asserted on topics and the receiver.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -50,7 +51,7 @@ class ClosedLoopIT {
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void shouldOpenBreakerAndNotifyOnHighErrorRateThenCloseItOnResolve(KafkaTestCluster cluster) {
+    void shouldOpenAProbingBreakerAndNotifyOnHighErrorRateThenNotifyTheResolve(KafkaTestCluster cluster) {
         String tool = cluster.uniqueName("flaky");
         try (WebhookReceiver webhook = new WebhookReceiver();
              AlertProcessorService service = new AlertProcessorService(config(cluster, tool, webhook),
@@ -72,24 +73,24 @@ class ClosedLoopIT {
                     c -> tool.equals(c.getTool()) && c.getAction() == ControlAction.OPEN_BREAKER);
             assertThat(open.getTarget()).isEqualTo("*");
             assertThat(open.getProvider()).isEqualTo(PROVIDER);
+            assertThat(open.getProbeAfterMs()).isEqualTo(30_000L);
             await().atMost(Duration.ofSeconds(60)).until(() -> bodiesMentioning(webhook, tool, "firing") >= 1
                     && bodiesMentioning(webhook, tool, "FIRING") >= 1);
 
             send(producer, window(tool, start.plus(Duration.ofMinutes(3)), 0.0));
             AlertEvent resolved = first(cluster.settings(), Topics.ALERTS,
                     a -> a.getFingerprint().contains(tool) && a.getState() == AlertState.RESOLVED);
-            ControlCommand close = first(cluster.settings(), Topics.CONTROL,
-                    c -> tool.equals(c.getTool()) && c.getAction() == ControlAction.CLOSE_BREAKER);
             await().atMost(Duration.ofSeconds(60)).until(() -> bodiesMentioning(webhook, tool, "resolved") >= 1);
 
             assertThat(resolved.getActiveSince()).isEqualTo(start.plus(Duration.ofMinutes(1)));
-            assertThat(close.getProvider()).isEqualTo(PROVIDER);
+            assertThat(all(cluster.settings(), Topics.CONTROL, c -> tool.equals(c.getTool())))
+                    .extracting(ControlCommand::getAction).containsExactly(ControlAction.OPEN_BREAKER);
             List<AlertEvent> transitions = all(cluster.settings(), Topics.ALERTS, a -> a.getFingerprint().contains(tool));
             assertThat(transitions).extracting(AlertEvent::getState)
                     .containsExactly(AlertState.PENDING, AlertState.FIRING, AlertState.RESOLVED);
             await().atMost(Duration.ofSeconds(30)).until(() -> all(cluster.settings(), Topics.INCIDENTS,
                     i -> i.getAlertFingerprint().contains(tool)).stream().map(IncidentAction::getAction)
-                    .toList().containsAll(List.of("open_breaker", "notify", "close_breaker")));
+                    .toList().containsAll(List.of("open_breaker", "notify")));
             assertThat(all(cluster.settings(), Topics.INCIDENTS, i -> i.getAlertFingerprint().contains(tool)))
                     .allSatisfy(i -> assertThat(i.getOutcome()).isEqualTo(ActionOutcome.EXECUTED));
         }

@@ -4,11 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.toolformer.alerts.AlertRules;
@@ -28,20 +41,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole loop on a real broker with the real services: a provider starts failing → the alert fires
- * → the incident rule opens the breaker on the executor (its calls get fast REJECTED results) and a
- * local webhook receiver is notified → the failures stop → the alert resolves and the breaker closes
- * (its calls succeed again). Asserted on the topics and the receiver, not on logs.
+ * The whole loop on a real broker with the real services, through a provider outage of many minutes of
+ * event time: the alert fires, the incident rule opens the breaker (with probing) on the executor and
+ * notifies a local webhook receiver; while the provider keeps failing, the breaker's fast refusals are
+ * UNAVAILABLE results that count as failed, so the alert stays FIRING whatever the breaker hides. When the
+ * provider recovers, the breaker's probes succeed and close it (no CLOSE_BREAKER is ever sent), calls
+ * succeed, and the alert resolves exactly once. The executor reads a clock {@value #SPEED} times faster
+ * than the wall, so a minute of event time (one SLO window) passes in three seconds.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
 class ClosedLoopIT {
+    private static final int SPEED = 20;
+    private static final Pattern UNAVAILABLE_COUNT = Pattern.compile(
+            "orchestrator_requests_total\\{method=\"simulated\",provider=\"([^\"]+)\",status=\"unavailable\"} (\\S+)");
 
     @Test
-    @Timeout(240)
-    void shouldOpenTheBreakerOnFailuresAndCloseItWhenTheyStop(KafkaTestCluster cluster, @TempDir Path data)
-            throws Exception {
-        String provider = cluster.uniqueName("loop").replace('-', '_');
+    @Timeout(300)
+    void shouldKeepTheAlertFiringThroughAnOutageAndLetProbesCloseTheBreaker(KafkaTestCluster cluster,
+                                                                           @TempDir Path data) throws Exception {
+        String provider = cluster.uniqueName("outage").replace('-', '_');
         List<String> webhooks = new CopyOnWriteArrayList<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
@@ -52,10 +71,10 @@ class ClosedLoopIT {
         receiver.start();
         AlertRules rules = AlertRules.parse("""
                 rules:
-                  - name: LoopErrorRate
+                  - name: ProviderDown
                     expr: {field: error_rate, op: ">", threshold: 0.5}
-                    for: 0s
-                    min_requests: 0  # fires on the handful of calls this test makes
+                    for: 1m
+                    keep_firing_for: 1m
                     severity: critical
                     match: {provider: "%s"}
                     annotations: {summary: "{{provider}} fails {{value}} of its calls"}
@@ -65,39 +84,121 @@ class ClosedLoopIT {
                     webhooks:
                       - {url: "http://127.0.0.1:%d/hook", format: slack}
                 incidents:
-                  - name: loop_response
-                    match: {alertname: LoopErrorRate}
-                    actions: [circuit_breaker, {type: notify, receiver: hook}]
+                  - name: outage_response
+                    match: {alertname: ProviderDown}
+                    actions: [{type: circuit_breaker, probe_after: 2s}, {type: notify, receiver: hook}]
                 """.formatted(provider, receiver.getAddress().getPort()), "closed-loop");
         Pipeline.Options options = new Pipeline.Options(cluster.settings(), data, 0, "127.0.0.1", 0, 6, (short) 1,
-                Duration.ofSeconds(5), rules);
+                Duration.ofSeconds(5), rules).withExecutorClock(new FastClock(SPEED));
+        AtomicBoolean failing = new AtomicBoolean(true);
+        Map<ToolStatus, Long> statuses = new ConcurrentHashMap<>();
+        List<ToolResult> latest = new CopyOnWriteArrayList<>();
         try (Pipeline pipeline = Pipeline.start(options);
              ToolformerClient client = new ToolformerClient(pipeline.kafka());
              PipelineWatcher watcher = new PipelineWatcher(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
-
-            // The provider fails: every call errors until the breaker opens, then calls are rejected fast.
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
-                ToolResult r = call(client, provider, 1);
-                return r.getStatus() == ToolStatus.REJECTED && r.getError().getType().equals("CircuitOpen");
+            client.onResult(r -> {
+                if (provider.equals(r.getProvider())) {
+                    statuses.merge(r.getStatus(), 1L, Long::sum);
+                    latest.add(r);
+                }
             });
-            await().atMost(Duration.ofSeconds(30)).until(() -> webhooks.stream().anyMatch(w -> w.contains(provider)));
-            assertThat(watcher.alerts(provider)).extracting(AlertEvent::getState).contains(AlertState.FIRING);
-            assertThat(watcher.controlForProvider(provider)).extracting(ControlCommand::getAction).containsExactly(ControlAction.OPEN_BREAKER);
+            Thread load = Thread.ofPlatform().daemon().name("outage-load").start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    client.publish(client.newRequest("simulated", "{\"latency_ms\":5,\"fail_probability\":"
+                            + (failing.get() ? 1 : 0) + "}", Duration.ofSeconds(10)).setProvider(provider).build());
+                    try {
+                        Thread.sleep(25);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                // The outage: the alert fires, the breaker opens with probing, the receiver is told.
+                await().atMost(Duration.ofSeconds(120)).until(() -> states(watcher, provider).contains(AlertState.FIRING));
+                await().atMost(Duration.ofSeconds(30)).until(() -> webhooks.stream().anyMatch(w -> w.contains(provider)));
+                assertThat(watcher.controlForProvider(provider)).singleElement().satisfies(c -> {
+                    assertThat(c.getAction()).isEqualTo(ControlAction.OPEN_BREAKER);
+                    assertThat(c.getProbeAfterMs()).isEqualTo(2_000L);
+                });
+                // Six more minutes of event time with the provider down, its calls refused by the breaker.
+                Thread.sleep(Duration.ofMinutes(6).dividedBy(SPEED));
+                await().atMost(Duration.ofSeconds(60)).until(() -> statuses.getOrDefault(ToolStatus.UNAVAILABLE, 0L) > 100);
+                assertThat(states(watcher, provider)).as("alert states during the outage")
+                        .containsExactly(AlertState.PENDING, AlertState.FIRING);
+                assertThat(watcher.windows("simulated", provider)).as("SLO windows during the outage")
+                        .anySatisfy(w -> {
+                            assertThat(w.getUnavailable()).isGreaterThan(10);
+                            assertThat(w.getErrorRate()).isEqualTo(1.0);
+                            assertThat(w.getAvailability()).isEqualTo(0.0);
+                        })
+                        .filteredOn(w -> w.getRequests() >= 10 && w.getUnavailable() > 0)
+                        .allSatisfy(w -> assertThat(w.getErrorRate()).isGreaterThan(0.5));
+                assertThat(unavailableOnMetrics(pipeline.httpPort(), provider)).isGreaterThan(0);
 
-            // The provider recovers: rejected calls lower the window's error rate, the alert resolves,
-            // the breaker closes, and the provider's calls succeed again.
-            await().atMost(Duration.ofSeconds(120)).until(() -> call(client, provider, 0).getStatus() == ToolStatus.SUCCESS);
-            assertThat(watcher.alerts(provider)).extracting(AlertEvent::getState).endsWith(AlertState.RESOLVED);
+                // The provider recovers: probes succeed and close the breaker, the alert resolves once.
+                failing.set(false);
+                await().atMost(Duration.ofSeconds(150)).until(() -> states(watcher, provider).contains(AlertState.RESOLVED));
+                int resolvedAt = latest.size();
+                await().atMost(Duration.ofSeconds(30)).until(() -> latest.size() > resolvedAt + 20);
+            } finally {
+                load.interrupt();
+                load.join();
+            }
+            assertThat(states(watcher, provider)).as("alert states of the whole outage")
+                    .containsExactly(AlertState.PENDING, AlertState.FIRING, AlertState.RESOLVED);
             assertThat(watcher.controlForProvider(provider)).extracting(ControlCommand::getAction)
-                    .containsExactly(ControlAction.OPEN_BREAKER, ControlAction.CLOSE_BREAKER);
+                    .as("the breaker is never closed by a command").containsExactly(ControlAction.OPEN_BREAKER);
+            assertThat(pipeline.executorStats().breakersClosedByProbes()).isGreaterThanOrEqualTo(1);
+            assertThat(latest.subList(latest.size() - 10, latest.size())).extracting(ToolResult::getStatus)
+                    .containsOnly(ToolStatus.SUCCESS);
         } finally {
             receiver.stop(0);
         }
     }
 
-    private static ToolResult call(ToolformerClient client, String provider, int failProbability) throws Exception {
-        return client.submit(client.newRequest("simulated", "{\"fail_probability\":" + failProbability + "}",
-                Duration.ofSeconds(10)).setProvider(provider).build(), Duration.ofSeconds(30)).get();
+    private static List<AlertState> states(PipelineWatcher watcher, String provider) {
+        return watcher.alerts(provider).stream().map(AlertEvent::getState).toList();
+    }
+
+    private static double unavailableOnMetrics(int port, String provider) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = UNAVAILABLE_COUNT.matcher(scrape);
+            while (m.find()) {
+                if (m.group(1).equals(provider)) {
+                    return Double.parseDouble(m.group(2));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** A clock that runs {@code speed} times faster than the wall, from now on. */
+    private static final class FastClock extends Clock {
+        private final Instant start = Instant.now();
+        private final long startNanos = System.nanoTime();
+        private final int speed;
+
+        FastClock(int speed) {
+            this.speed = speed;
+        }
+
+        @Override
+        public Instant instant() {
+            return start.plusNanos((System.nanoTime() - startNanos) * speed);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("UTC only");
+        }
     }
 }
