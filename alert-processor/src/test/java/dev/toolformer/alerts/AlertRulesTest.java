@@ -311,6 +311,33 @@ class AlertRulesTest {
     }
 
     @Test
+    void shouldReadProbeAfterOfACircuitBreakerAndDefaultItToThirtySeconds() {
+        AlertRules rules = AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n"
+                + "    actions: [{type: circuit_breaker, probe_after: 1m30s}]\n"
+                + "  - name: s\n    match: {alertname: HighErrorRate}\n    actions: [circuit_breaker]\n", "rules.yaml");
+
+        assertThat(rules.incidents().rules()).extracting(r -> r.actions().getFirst().probeAfter())
+                .containsExactly(Duration.ofSeconds(90), Duration.ofSeconds(30));
+    }
+
+    @Test
+    void shouldRejectProbeAfterOnAnotherActionOrNotPositive() {
+        String head = rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n";
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(head + "    actions: [{type: throttle, probe_after: 10s}]\n",
+                        "rules.yaml"))
+                .withMessage("rules.yaml line 9 (incidents[0]): incident rule 'r': key 'actions[0].probe_after' is"
+                        + " \"10s\": expected a duration > 0, and only on a circuit_breaker action");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(head + "    actions: [{type: circuit_breaker, probe_after: 0s}]\n",
+                        "rules.yaml"))
+                .withMessage("rules.yaml line 9 (incidents[0]): incident rule 'r': key 'actions[0].probe_after' is"
+                        + " \"0s\": expected a duration > 0, and only on a circuit_breaker action");
+    }
+
+    @Test
     void shouldExpandEnvironmentInWebhookUrlsAndDropEmptyOnes() {
         AlertRules rules = AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
                 + "receivers:\n  - name: oncall\n    webhooks:\n"
