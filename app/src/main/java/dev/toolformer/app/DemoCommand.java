@@ -113,7 +113,8 @@ final class DemoCommand implements Callable<Integer> {
                 sent.incrementAndGet();
             };
             Thread injector = !incident ? null : Thread.ofPlatform().name("demo-incident").start(() ->
-                    new IncidentInjector(client, duration, Math.max(5, rate / 10)).run(track));
+                    new IncidentInjector(client, duration, Math.max(5, rate / 10))
+                            .run(track, () -> IncidentInjector.open(aggregates.alerts())));
             generator.run(rate, duration, track);
             if (injector != null) {
                 injector.join();

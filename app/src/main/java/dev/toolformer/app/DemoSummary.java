@@ -26,6 +26,8 @@ final class DemoSummary {
     }
 
     private static final int MAX_LINES = 15;
+    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
+            .ofPattern("HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
 
     private final double rate;
     private final Duration duration;
@@ -107,9 +109,11 @@ final class DemoSummary {
         printLatency(out);
         if (executor != null) {
             out.printf("executors           peak in flight %,d (max %,d), completed %,d, retries %,d, dead letters %,d,"
-                    + " rejected %,d, cancelled %,d%n", executor.peakInFlight(), executor.maxInFlight(),
+                    + " rejected %,d, unavailable %,d, cancelled %,d%n", executor.peakInFlight(), executor.maxInFlight(),
                     executor.completed(), executor.retries(), executor.deadLetters(), executor.rejected(),
-                    executor.cancelled());
+                    executor.unavailable(), executor.cancelled());
+            out.printf("circuit breakers    opened %,d times, closed %,d times by successful probe calls%n",
+                    executor.breakersOpened(), executor.breakersClosedByProbes());
         }
         printCost(out);
         printSlo(out);
@@ -164,14 +168,26 @@ final class DemoSummary {
         }
     }
 
+    /** One line per alert series: its transitions in order, e.g. PENDING → FIRING → RESOLVED. */
     private void printAlerts(PrintWriter out) {
-        out.printf("alerts              %d transitions on toolformer.alerts%n", alerts.size());
-        for (AlertEvent a : alerts.stream().limit(MAX_LINES).toList()) {
-            out.printf("  %-8s %-16s %s value %.4f threshold %.4f%n", a.getState(), a.getRule(),
-                    new TreeMap<>(a.getLabels()), a.getValue(), a.getThreshold());
-        }
-        if (alerts.size() > MAX_LINES) {
-            out.printf("  ... and %d more (toolformer.alerts)%n", alerts.size() - MAX_LINES);
+        Map<String, List<AlertEvent>> series = new java.util.LinkedHashMap<>();
+        alerts.forEach(a -> series.computeIfAbsent(a.getFingerprint(), f -> new ArrayList<>()).add(a));
+        out.printf("alerts              %d transitions on toolformer.alerts, %d series%n", alerts.size(), series.size());
+        series.values().stream().limit(MAX_LINES).forEach(events -> {
+            AlertEvent first = events.getFirst();
+            Map<String, String> labels = new TreeMap<>(first.getLabels());
+            labels.remove("alertname");
+            StringBuilder states = new StringBuilder();
+            for (AlertEvent a : events) {
+                states.append(states.isEmpty() ? "" : " → ").append(a.getState()).append(' ')
+                        .append(TIME.format(a.getEventTime()));
+            }
+            double peak = events.stream().mapToDouble(AlertEvent::getValue).max().orElse(Double.NaN);
+            out.printf("  %-16s %s  %s (peak value %.4f, threshold %.4f)%n", first.getRule(), labels, states, peak,
+                    first.getThreshold());
+        });
+        if (series.size() > MAX_LINES) {
+            out.printf("  ... and %d more series (toolformer.alerts)%n", series.size() - MAX_LINES);
         }
     }
 
