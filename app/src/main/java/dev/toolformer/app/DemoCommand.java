@@ -133,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
             summary.incidents(aggregates.incidents(), running.executorCount());
             summary.sloWindows(aggregates.sloWindows());
             client.flush();
-            summary.speculation(awaitSpeculation(aggregates, generator.hitsReported() + generator.missesReported()));
+            long outcomes = generator.hitsReported() + generator.missesReported();
+            summary.speculation(awaitSpeculation(aggregates, outcomes), outcomes);
         }
         return summary;
     }

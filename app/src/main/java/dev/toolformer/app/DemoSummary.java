@@ -73,6 +73,7 @@ final class DemoSummary {
     private List<IncidentAction> incidents = List.of();
     private int executorCount;
     private Speculation speculation = Speculation.NONE;
+    private long outcomesReported;
 
     DemoSummary(double rate, Duration duration) {
         this.rate = rate;
@@ -115,8 +116,10 @@ final class DemoSummary {
         this.executorCount = executors;
     }
 
-    synchronized void speculation(Speculation speculation) {
+    /** The speculation windows' figures, and how many outcomes the load reported (which they should count). */
+    synchronized void speculation(Speculation speculation, long outcomesReported) {
         this.speculation = speculation;
+        this.outcomesReported = outcomesReported;
     }
 
     synchronized void executor(ExecutorStats stats) {
@@ -187,9 +190,11 @@ final class DemoSummary {
     private void printSpeculation(PrintWriter out) {
         Speculation s = speculation;
         String accuracy = s.resolved() == 0 ? "n/a" : String.format("%.1f %%", 100.0 * s.hits() / s.resolved());
+        long uncounted = outcomesReported - s.resolved();
+        String state = uncounted > 0 ? String.format(" (still open; %,d reported outcomes not counted yet)", uncounted)
+                : s.open() ? " (still open)" : "";
         out.printf("speculation         %,d speculative calls resolved: %,d used, %,d wasted (accuracy %s),"
-                + " wasted cost $%.4f%s%n", s.resolved(), s.hits(), s.misses(), accuracy, s.wastedCostUsd(),
-                s.open() ? " (still open)" : "");
+                + " wasted cost $%.4f%s%n", s.resolved(), s.hits(), s.misses(), accuracy, s.wastedCostUsd(), state);
     }
 
     private void printSlo(PrintWriter out) {

@@ -35,14 +35,27 @@ class DemoSummaryTest {
     }
 
     @Test
+    void shouldSayHowManyReportedOutcomesTheWindowsDoNotCountYet() {
+        DemoSummary.Speculation speculation = DemoSummary.Speculation.of(List.of(window("*", T0, 3, 1, 0.5, true)));
+
+        assertThat(speculationLine(speculation, 6)).isEqualTo("speculation         4 speculative calls resolved:"
+                + " 3 used, 1 wasted (accuracy 75.0 %), wasted cost $0.5000 (still open; 2 reported outcomes not"
+                + " counted yet)");
+    }
+
+    @Test
     void shouldReportNoAccuracyWithoutResolvedCalls() {
         assertThat(speculationLine(DemoSummary.Speculation.of(List.of()))).isEqualTo("speculation         0"
                 + " speculative calls resolved: 0 used, 0 wasted (accuracy n/a), wasted cost $0.0000");
     }
 
     private static String speculationLine(DemoSummary.Speculation speculation) {
+        return speculationLine(speculation, speculation.resolved());
+    }
+
+    private static String speculationLine(DemoSummary.Speculation speculation, long outcomesReported) {
         DemoSummary summary = new DemoSummary(10, Duration.ofSeconds(10));
-        summary.speculation(speculation);
+        summary.speculation(speculation, outcomesReported);
         StringWriter out = new StringWriter();
         summary.print(new PrintWriter(out));
         return out.toString().lines().filter(line -> line.startsWith("speculation")).findFirst().orElseThrow();
