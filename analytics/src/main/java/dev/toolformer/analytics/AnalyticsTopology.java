@@ -42,8 +42,10 @@ import org.apache.kafka.streams.state.WindowStore;
  * cost windows per provider and model on {@code toolformer.cost} ({@link CostAggregation}) and, joined
  * with {@code toolformer.speculation-outcomes}, speculation accuracy on {@code toolformer.speculation}
  * ({@link SpeculationAggregation}): both sides of that join are re-partitioned by request_id first, so
- * outcomes (and results) may be written by any producer with any partitioner. Heartbeats become executor health on {@code toolformer.health}
- * ({@link HealthProcessor}). See {@code analytics/README-aggregates.md} for how to read each topic.
+ * outcomes may be written by any producer with any partitioner (results still need all of a request's
+ * results on one partition, for deduplication). Heartbeats become executor health on
+ * {@code toolformer.health} ({@link HealthProcessor}). See {@code analytics/README-aggregates.md} for how
+ * to read each topic.
  *
  * <p>Late results are counted while their window is within its grace period (the window's open
  * record is re-emitted); later ones are dropped, and Streams counts them in its

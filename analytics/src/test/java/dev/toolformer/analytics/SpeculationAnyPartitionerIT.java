@@ -124,8 +124,8 @@ class SpeculationAnyPartitionerIT {
             long costNanos = (i + 1) * 100_000L;
             ToolResult result = ToolResult.newBuilder().setRequestId(requestId).setCorrelationId(requestId)
                     .setTool(tool).setProvider("local").setStatus(ToolStatus.SUCCESS).setAttempts(1)
-                    .setSpeculative(true).setSubmittedAt(finished.minusMillis(20)).setStartedAt(finished.minusMillis(10))
-                    .setFinishedAt(finished).setCostUsd(costNanos / 1e9).build();
+                    .setSpeculative(true).setSubmittedAt(finished.minusMillis(20))
+                    .setStartedAt(finished.minusMillis(10)).setFinishedAt(finished).setCostUsd(costNanos / 1e9).build();
             producer.send(new ProducerRecord<>(Topics.RESULTS.name(), null, finished.toEpochMilli(), requestId,
                     AvroSerde.of(ToolResult.class).encode(result)));
 

@@ -120,7 +120,10 @@ public final class ToolformerClient implements AutoCloseable {
         return reportOutcome(requestId, requestId, used, reason);
     }
 
-    /** Like {@link #reportOutcome(String, boolean, String)}, for the request of {@code result} and its correlation id. */
+    /**
+     * Like {@link #reportOutcome(String, boolean, String)}, for the request of {@code result}, with the
+     * result's correlation id in the {@code correlation_id} header.
+     */
     public CompletableFuture<RecordMetadata> reportOutcome(ToolResult result, boolean used, String reason) {
         Objects.requireNonNull(result, "result == null");
         return reportOutcome(result.getRequestId(), result.getCorrelationId(), used, reason);
