@@ -11,6 +11,7 @@ import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.CostWindow;
 import dev.toolformer.schema.SloWindow;
+import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolResult;
 import org.apache.kafka.common.serialization.Serde;
@@ -40,8 +41,11 @@ import org.apache.kafka.streams.state.WindowStore;
  * {@link SloKeys}), burn rates of the SLOs on {@code toolformer.burn-rates} ({@link BurnRateProcessor}),
  * cost windows per provider and model on {@code toolformer.cost} ({@link CostAggregation}) and, joined
  * with {@code toolformer.speculation-outcomes}, speculation accuracy on {@code toolformer.speculation}
- * ({@link SpeculationAggregation}). Heartbeats become executor health on {@code toolformer.health}
- * ({@link HealthProcessor}). See {@code analytics/README-aggregates.md} for how to read each topic.
+ * ({@link SpeculationAggregation}): both sides of that join are re-partitioned by request_id first, so
+ * outcomes may be written by any producer with any partitioner (results still need all of a request's
+ * results on one partition, for deduplication). Heartbeats become executor health on
+ * {@code toolformer.health} ({@link HealthProcessor}). See {@code analytics/README-aggregates.md} for how
+ * to read each topic.
  *
  * <p>Late results are counted while their window is within its grace period (the window's open
  * record is re-emitted); later ones are dropped, and Streams counts them in its
@@ -191,20 +195,28 @@ public final class AnalyticsTopology {
     /** Speculative results joined with their outcomes, per tool and window, to toolformer.speculation. */
     static void speculation(StreamsBuilder builder, KStream<String, ToolResult> results, AnalyticsConfig config) {
         Serde<String> keys = Topics.RESULTS.keySerde();
+        Serde<ToolResult> resultValues = Topics.RESULTS.valueSerde();
+        Serde<SpeculationOutcome> outcomeValues = Topics.SPECULATION_OUTCOMES.valueSerde();
         Serde<SpeculationResolution> resolutions = AvroSerde.of(SpeculationResolution.class);
-        var outcomes = builder.stream(Topics.SPECULATION_OUTCOMES.name(),
-                Consumed.with(Topics.SPECULATION_OUTCOMES.keySerde(), Topics.SPECULATION_OUTCOMES.valueSerde())
-                        .withTimestampExtractor(new EventTimeExtractor())
-                        .withName("outcomes-source"));
+        // Outcomes come from agents in any language, whose producers partition request ids their own way (librdkafka
+        // hashes with CRC32, Java with murmur2): re-partitioning both sides through Streams' own producer is what
+        // brings a request's result and its outcome to the same join task, whatever wrote the source topics.
+        KStream<String, SpeculationOutcome> outcomes = builder.stream(Topics.SPECULATION_OUTCOMES.name(),
+                        Consumed.with(Topics.SPECULATION_OUTCOMES.keySerde(), outcomeValues)
+                                .withTimestampExtractor(new EventTimeExtractor())
+                                .withName("outcomes-source"))
+                .repartition(Repartitioned.with(keys, outcomeValues).withName("speculation-outcomes-by-id"));
         // An unresolved call reaches the windows one speculation window plus grace after it finished; the second
         // grace absorbs the skew between the join's tasks.
         Duration lateness = config.speculationWindow().plus(config.grace()).plus(config.grace());
         KTable<Windowed<String>, SpeculationAccumulator> windows = results
                 .filter((requestId, result) -> result.getSpeculative(), Named.as("speculative-results"))
-                // Both topics are keyed by request_id; no outcome within the window (either side) is unresolved.
+                .repartition(Repartitioned.with(keys, resultValues).withName("speculation-results-by-id"))
+                // Both sides keyed by request_id and co-partitioned; no outcome within the window (either side) is
+                // unresolved.
                 .leftJoin(outcomes, SpeculationAggregation::resolve,
                         JoinWindows.ofTimeDifferenceAndGrace(config.speculationWindow(), config.grace()),
-                        StreamJoined.with(keys, Topics.RESULTS.valueSerde(), Topics.SPECULATION_OUTCOMES.valueSerde())
+                        StreamJoined.with(keys, resultValues, outcomeValues)
                                 .withName("speculation-join").withStoreName("speculation-join"))
                 // A repeated outcome would join twice: the first resolution of a request counts.
                 .processValues(() -> new Deduplicator<>(SPECULATION_IDS_STORE, config.dedupRetention(),

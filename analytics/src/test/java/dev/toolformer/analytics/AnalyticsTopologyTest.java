@@ -283,10 +283,34 @@ class AnalyticsTopologyTest {
 
         assertThat(description).doesNotContain("KSTREAM-", "KTABLE-")
                 .contains("slo-group-repartition", "stores: [slo-windows]", "stores: [slo-until-window-closes-store]",
-                        "cost-group-repartition", "speculation-group-repartition", "stores: [result-ids]",
+                        "cost-group-repartition", "speculation-group-repartition",
+                        "speculation-results-by-id-repartition", "speculation-outcomes-by-id-repartition",
+                        "stores: [result-ids]",
                         "burn-rate-buckets", "Processor: burn-rates (stores: ", "stores: [executor-health]",
                         "stores: [cost-1h-windows]", "stores: [cost-1m-windows]", "stores: [speculation-windows]",
                         "stores: [speculation-ids]");
+    }
+
+    @Test
+    void shouldRepartitionBothSidesOfTheSpeculationJoinByRequestIdWhateverPartitionedTheSourceTopics() {
+        String description = AnalyticsTopology.build(AnalyticsConfig.defaults(stateDir)).describe().toString();
+
+        // The join reads only the two repartition topics Streams itself wrote, never a source topic directly.
+        String joinSubtopology = subtopologyOf(description, "speculation-join-this-join");
+        assertThat(joinSubtopology)
+                .contains("topics: [speculation-results-by-id-repartition]",
+                        "topics: [speculation-outcomes-by-id-repartition]")
+                .doesNotContain(Topics.RESULTS.name() + "]", Topics.SPECULATION_OUTCOMES.name() + "]");
+    }
+
+    /** The sub-topology of {@code description} that holds processor {@code name}. */
+    private static String subtopologyOf(String description, String name) {
+        for (String subtopology : description.split("Sub-topology: ")) {
+            if (subtopology.contains("Processor: " + name + " ")) {
+                return subtopology;
+            }
+        }
+        throw new AssertionError("no sub-topology has processor " + name + ":\n" + description);
     }
 
     private void start(AnalyticsConfig config) {

@@ -3,6 +3,7 @@ package dev.toolformer.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -145,14 +147,22 @@ class RecomputationIT {
         }
     }
 
-    /** A speculative result on every partition, to move the join's stream time; its ids carry no run tag. */
+    /**
+     * A speculative result for every partition of the join, to move its stream time; its ids carry no run tag. The
+     * join reads a repartition topic, partitioned by murmur2 of the request id: the ids are picked to cover it.
+     */
     private static void closeSpeculation(KafkaProducer<String, byte[]> producer, Instant at) {
-        for (var partition : producer.partitionsFor(Topics.RESULTS.name())) {
+        int partitions = producer.partitionsFor(Topics.RESULTS.name()).size();
+        Map<Integer, String> ids = new HashMap<>();
+        while (ids.size() < partitions) {
             String id = "closer-" + UUID.randomUUID();
+            ids.putIfAbsent(Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions, id);
+        }
+        for (String id : ids.values()) {
             ToolResult closer = ToolResult.newBuilder().setRequestId(id).setCorrelationId("corr")
                     .setTool("closer").setStatus(ToolStatus.SUCCESS).setAttempts(1).setSpeculative(true)
                     .setSubmittedAt(at).setStartedAt(at).setFinishedAt(at).build();
-            producer.send(new ProducerRecord<>(Topics.RESULTS.name(), partition.partition(), at.toEpochMilli(), id,
+            producer.send(new ProducerRecord<>(Topics.RESULTS.name(), null, at.toEpochMilli(), id,
                     AvroSerde.of(ToolResult.class).encode(closer)));
         }
         producer.flush();

@@ -2,7 +2,9 @@ package dev.toolformer.app;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -12,28 +14,35 @@ import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.SloWindow;
+import dev.toolformer.schema.SpeculationWindow;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
-/** Reads the alert, incident and SLO topics from the moment it is created, for the demo summary. */
+/**
+ * Reads the alert, incident, SLO and speculation topics from the moment it is created, for the demo summary. Of
+ * the speculation windows, which are re-emitted as they fill, it keeps the latest record per key.
+ */
 final class AggregateWatcher implements AutoCloseable {
     private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
     private static final AvroSerde<SloWindow> SLO = AvroSerde.of(SloWindow.class);
     private static final AvroSerde<IncidentAction> INCIDENTS = AvroSerde.of(IncidentAction.class);
+    private static final AvroSerde<SpeculationWindow> SPECULATION = AvroSerde.of(SpeculationWindow.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<AlertEvent> alerts = new ArrayList<>();
     private final List<SloWindow> sloWindows = new ArrayList<>();
     private final List<IncidentAction> incidents = new ArrayList<>();
+    private final Map<String, SpeculationWindow> speculation = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
 
     AggregateWatcher(KafkaSettings kafka) {
         consumer = new KafkaConsumer<>(kafka.consumer(null, "toolformer-demo-" + UUID.randomUUID()));
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name(), Topics.INCIDENTS.name())) {
+        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name(), Topics.INCIDENTS.name(),
+                Topics.SPECULATION.name())) {
             consumer.partitionsFor(topic, Duration.ofSeconds(30))
                     .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         }
@@ -69,6 +78,11 @@ final class AggregateWatcher implements AutoCloseable {
                 synchronized (this) {
                     incidents.add(action);
                 }
+            } else if (record.topic().equals(Topics.SPECULATION.name())) {
+                SpeculationWindow window = SPECULATION.decode(record.value());
+                synchronized (this) {
+                    speculation.put(record.key(), window);
+                }
             } else {
                 SloWindow window = SLO.decode(record.value());
                 synchronized (this) {
@@ -90,6 +104,11 @@ final class AggregateWatcher implements AutoCloseable {
 
     synchronized List<SloWindow> sloWindows() {
         return List.copyOf(sloWindows);
+    }
+
+    /** The latest record of each speculation window read so far, final or not. */
+    synchronized List<SpeculationWindow> speculationWindows() {
+        return List.copyOf(speculation.values());
     }
 
     @Override

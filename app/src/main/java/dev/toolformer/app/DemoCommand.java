@@ -28,6 +28,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the pipeline with synthetic load for a while, then print a summary and exit.")
 final class DemoCommand implements Callable<Integer> {
+    /** How long the summary waits for the speculation windows to count the last outcomes. */
+    private static final Duration SPECULATION_WAIT = Duration.ofSeconds(5);
+
     @Spec
     CommandSpec spec;
 
@@ -130,8 +133,26 @@ final class DemoCommand implements Callable<Integer> {
             summary.alerts(aggregates.alerts());
             summary.incidents(aggregates.incidents(), running.executorCount());
             summary.sloWindows(aggregates.sloWindows());
+            client.flush();
+            long outcomes = generator.hitsReported() + generator.missesReported();
+            summary.speculation(awaitSpeculation(aggregates, outcomes), outcomes);
         }
         return summary;
+    }
+
+    /**
+     * The speculation windows once they count the {@code reported} outcomes, or as they are after a few seconds:
+     * their finals come only after the speculation window (10 min) plus grace, so the summary reports open ones.
+     */
+    private static DemoSummary.Speculation awaitSpeculation(AggregateWatcher aggregates, long reported)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + SPECULATION_WAIT.toNanos();
+        DemoSummary.Speculation speculation = DemoSummary.Speculation.of(aggregates.speculationWindows());
+        while (speculation.resolved() < reported && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            speculation = DemoSummary.Speculation.of(aggregates.speculationWindows());
+        }
+        return speculation;
     }
 
     static String human(Duration d) {

@@ -12,6 +12,7 @@ import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.SloWindow;
+import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 
@@ -23,6 +24,35 @@ final class DemoSummary {
         long inputTokens;
         long outputTokens;
         double costUsd;
+    }
+
+    /**
+     * The speculative calls resolved in the all-tools windows of {@code toolformer.speculation}, from the latest
+     * record of each window; {@code open} when one of them is not final yet.
+     */
+    record Speculation(long hits, long misses, double wastedCostUsd, boolean open) {
+        static final Speculation NONE = new Speculation(0, 0, 0, false);
+
+        /** Sums the all-tools ({@code *}) windows of {@code latest}, the latest record per window. */
+        static Speculation of(List<SpeculationWindow> latest) {
+            long hits = 0;
+            long misses = 0;
+            double wasted = 0;
+            boolean open = false;
+            for (SpeculationWindow window : latest) {
+                if ("*".equals(window.getTool())) {
+                    hits += window.getHits();
+                    misses += window.getMisses();
+                    wasted += window.getWastedCostUsd();
+                    open |= !window.getIsFinal();
+                }
+            }
+            return new Speculation(hits, misses, wasted, open);
+        }
+
+        long resolved() {
+            return hits + misses;
+        }
     }
 
     private static final int MAX_LINES = 15;
@@ -44,6 +74,8 @@ final class DemoSummary {
     private ExecutorStats executor;
     private List<IncidentAction> incidents = List.of();
     private int executorCount;
+    private Speculation speculation = Speculation.NONE;
+    private long outcomesReported;
 
     DemoSummary(double rate, Duration duration) {
         this.rate = rate;
@@ -86,6 +118,12 @@ final class DemoSummary {
         this.executorCount = executors;
     }
 
+    /** The speculation windows' figures, and how many outcomes the load reported (which they should count). */
+    synchronized void speculation(Speculation speculation, long outcomesReported) {
+        this.speculation = speculation;
+        this.outcomesReported = outcomesReported;
+    }
+
     synchronized void executor(ExecutorStats stats) {
         this.executor = stats;
     }
@@ -116,6 +154,7 @@ final class DemoSummary {
                     executor.breakersOpened(), executor.breakersClosedByProbes());
         }
         printCost(out);
+        printSpeculation(out);
         printSlo(out);
         printAlerts(out);
         printIncidents(out);
@@ -150,6 +189,16 @@ final class DemoSummary {
                     entry.getKey(), c.requests, c.inputTokens, c.outputTokens, c.costUsd);
         }
         out.printf("  %-30s $%.4f%n", "total", total);
+    }
+
+    private void printSpeculation(PrintWriter out) {
+        Speculation s = speculation;
+        String accuracy = s.resolved() == 0 ? "n/a" : String.format("%.1f %%", 100.0 * s.hits() / s.resolved());
+        long uncounted = outcomesReported - s.resolved();
+        String state = uncounted > 0 ? String.format(" (still open; %,d reported outcomes not counted yet)", uncounted)
+                : s.open() ? " (still open)" : "";
+        out.printf("speculation         %,d speculative calls resolved: %,d used, %,d wasted (accuracy %s),"
+                + " wasted cost $%.4f%s%n", s.resolved(), s.hits(), s.misses(), accuracy, s.wastedCostUsd(), state);
     }
 
     private void printSlo(PrintWriter out) {

@@ -3,19 +3,25 @@ package dev.toolformer.producer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import dev.toolformer.schema.ToolRequest;
+import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
 
 /**
  * Publishes synthetic tool calls at a steady rate: a mix of the {@code echo} tool and
  * {@code simulated} LLM-backed tools across providers and models, with a speculative share and
- * injected failures and timeouts (see {@link LoadProfile}).
+ * injected failures and timeouts (see {@link LoadProfile}). Like an agent, it reports the outcome of each
+ * speculative call once its result arrives: used at the profile's hit rate, discarded otherwise, and always
+ * discarded when the call did not succeed.
  */
 public final class LoadGenerator {
     /** A provider/model pair the simulated tool pretends to call, with typical token counts. */
@@ -30,16 +36,32 @@ public final class LoadGenerator {
             new Model("local", "llama-3.1-8b", 500, 120));
     private static final List<String> SIMULATED_TOOLS = List.of("web_search", "code_interpreter", "calculator", "retrieval");
 
+    /** Reason of a used speculative result. */
+    static final String USED = "agent used the speculative result";
+    /** Reason of a successful speculative result the agent did not need. */
+    static final String NOT_NEEDED = "agent took another path";
+    /** Mixed into the seed of the agent's decisions, so that they leave the sequence of requests as it was. */
+    private static final long DECISIONS_SEED = 0x5bd1e995L;
+
     private final ToolformerClient client;
     private final LoadProfile profile;
     private final SplittableRandom random;
+    private final SplittableRandom decisions;
+    /** Speculative requests awaiting their result: whether the agent will use it. */
+    private final Map<String, Boolean> speculative = new ConcurrentHashMap<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failedToSend = new AtomicLong();
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final AtomicLong outcomesFailedToSend = new AtomicLong();
 
+    /** A generator publishing through {@code client}, whose results it watches to report speculation outcomes. */
     public LoadGenerator(ToolformerClient client, LoadProfile profile) {
         this.client = Objects.requireNonNull(client, "client == null");
         this.profile = Objects.requireNonNull(profile, "profile == null");
         this.random = new SplittableRandom(profile.seed());
+        this.decisions = new SplittableRandom(profile.seed() ^ DECISIONS_SEED);
+        client.onResult(this::reportOutcome);
     }
 
     /**
@@ -65,7 +87,12 @@ public final class LoadGenerator {
             for (; due < shouldHaveSent; due++) {
                 ToolRequest request = next();
                 onSent.accept(request);
-                client.publish(request).whenComplete((m, e) -> (e == null ? sent : failedToSend).incrementAndGet());
+                client.publish(request).whenComplete((m, e) -> {
+                    (e == null ? sent : failedToSend).incrementAndGet();
+                    if (e != null) {
+                        speculative.remove(request.getRequestId());
+                    }
+                });
             }
             next = Math.max(next + intervalNanos, now + TimeUnit.MICROSECONDS.toNanos(200));
             LockSupport.parkNanos(Math.min(next, end) - now);
@@ -84,8 +111,44 @@ public final class LoadGenerator {
         return failedToSend.get();
     }
 
+    /** Speculation outcomes the broker acknowledged with {@code used = true}. */
+    public long hitsReported() {
+        return hits.get();
+    }
+
+    /** Speculation outcomes the broker acknowledged with {@code used = false}. */
+    public long missesReported() {
+        return misses.get();
+    }
+
+    /** Speculation outcomes the producer failed to publish. */
+    public long outcomesFailedToSend() {
+        return outcomesFailedToSend.get();
+    }
+
+    /** The agent's decision on a speculative request of this generator, once its result is read. */
+    private void reportOutcome(ToolResult result) {
+        Boolean wouldUse = speculative.remove(result.getRequestId());
+        if (wouldUse == null) {
+            return;
+        }
+        boolean succeeded = result.getStatus() == ToolStatus.SUCCESS;
+        boolean used = wouldUse && succeeded;
+        String reason = used ? USED : succeeded ? NOT_NEEDED : "speculative call ended " + result.getStatus();
+        client.reportOutcome(result, used, reason).whenComplete((m, e) ->
+                (e != null ? outcomesFailedToSend : used ? hits : misses).incrementAndGet());
+    }
+
     /** The next synthetic request. */
     synchronized ToolRequest next() {
+        ToolRequest request = nextRequest();
+        if (request.getSpeculative()) {
+            speculative.put(request.getRequestId(), decisions.nextDouble() < profile.speculationHitRate());
+        }
+        return request;
+    }
+
+    private ToolRequest nextRequest() {
         boolean speculative = random.nextDouble() < profile.speculativeShare();
         if (random.nextDouble() < profile.echoShare()) {
             String args = String.format(Locale.ROOT, "{\"message\":\"ping %d\"}", random.nextInt(1_000_000));

@@ -21,9 +21,11 @@ import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -38,11 +40,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes tool-call requests and awaits their results. Results are correlated by request_id: the
- * client reads every partition of {@code toolformer.results} from the moment it was created (no
- * consumer group, so any number of clients each see every result). Thread-safe. A cluster that refuses
- * the client (credentials, ACLs) fails the constructor or the publish with a {@link KafkaAccessException}
- * that says what to check.
+ * Publishes tool-call requests, awaits their results and reports the outcomes of speculative ones.
+ * Results are correlated by request_id: the client reads every partition of {@code toolformer.results}
+ * from the moment it was created (no consumer group, so any number of clients each see every result).
+ * Thread-safe. A cluster that refuses the client (credentials, ACLs) fails the constructor or the publish
+ * with a {@link KafkaAccessException} that says what to check.
  */
 public final class ToolformerClient implements AutoCloseable {
     /** Record header carrying the request's correlation id (also in the value). */
@@ -51,6 +53,7 @@ public final class ToolformerClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ToolformerClient.class);
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
+    private static final AvroSerde<SpeculationOutcome> OUTCOMES = AvroSerde.of(SpeculationOutcome.class);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
 
     private final KafkaSettings kafka;
@@ -98,22 +101,71 @@ public final class ToolformerClient implements AutoCloseable {
         Objects.requireNonNull(request, "request == null");
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(
                 Topics.REQUESTS.name(), request.getRequestId(), REQUESTS.encode(request));
-        record.headers().add(CORRELATION_ID_HEADER, request.getCorrelationId().getBytes(StandardCharsets.UTF_8));
-        // The trace starts here (or continues the caller's current span) and travels in the headers.
-        Span span = Tracing.tracer().spanBuilder("publish " + Topics.REQUESTS.name())
+        Span span = span(Topics.REQUESTS.name(), request.getRequestId())
+                .setAttribute("gen_ai.tool.name", request.getTool())
+                .startSpan();
+        return send(record, request.getCorrelationId(), span);
+    }
+
+    /**
+     * Reports whether the agent used the result of speculative request {@code requestId} ({@code used}: a hit)
+     * or discarded it (a miss), and why ({@code reason}, empty if none): publishes a {@code SpeculationOutcome}
+     * decided now, keyed by the request id, to {@code toolformer.speculation-outcomes}, where analytics joins it
+     * with the request's result into speculation accuracy and wasted cost. The {@code correlation_id} header is
+     * the request id, which is the request's correlation id unless the caller set another one; see
+     * {@link #reportOutcome(ToolResult, boolean, String)}. Completes when the broker has it (acks=all).
+     */
+    public CompletableFuture<RecordMetadata> reportOutcome(String requestId, boolean used, String reason) {
+        Objects.requireNonNull(requestId, "requestId == null");
+        return reportOutcome(requestId, requestId, used, reason);
+    }
+
+    /**
+     * Like {@link #reportOutcome(String, boolean, String)}, for the request of {@code result}, with the
+     * result's correlation id in the {@code correlation_id} header.
+     */
+    public CompletableFuture<RecordMetadata> reportOutcome(ToolResult result, boolean used, String reason) {
+        Objects.requireNonNull(result, "result == null");
+        return reportOutcome(result.getRequestId(), result.getCorrelationId(), used, reason);
+    }
+
+    private CompletableFuture<RecordMetadata> reportOutcome(String requestId, String correlationId, boolean used,
+                                                            String reason) {
+        Objects.requireNonNull(reason, "reason == null");
+        SpeculationOutcome outcome = SpeculationOutcome.newBuilder()
+                .setRequestId(requestId)
+                .setUsed(used)
+                .setDecidedAt(clock.instant())
+                .setReason(reason)
+                .build();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                Topics.SPECULATION_OUTCOMES.name(), requestId, OUTCOMES.encode(outcome));
+        Span span = span(Topics.SPECULATION_OUTCOMES.name(), requestId)
+                .setAttribute("toolformer.speculation.used", used)
+                .startSpan();
+        return send(record, correlationId, span);
+    }
+
+    private static SpanBuilder span(String topic, String requestId) {
+        return Tracing.tracer().spanBuilder("publish " + topic)
                 .setSpanKind(SpanKind.PRODUCER)
                 .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", Topics.REQUESTS.name())
-                .setAttribute("gen_ai.tool.name", request.getTool())
-                .setAttribute("toolformer.request_id", request.getRequestId())
-                .startSpan();
+                .setAttribute("messaging.destination.name", topic)
+                .setAttribute("toolformer.request_id", requestId);
+    }
+
+    /** Sends {@code record} with its correlation id and {@code span}'s trace context in the headers; ends the span. */
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, String correlationId,
+                                                   Span span) {
+        record.headers().add(CORRELATION_ID_HEADER, correlationId.getBytes(StandardCharsets.UTF_8));
+        // The trace starts here (or continues the caller's current span) and travels in the headers.
         Tracing.inject(Context.current().with(span), record.headers());
         CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
         producer.send(record, (metadata, error) -> {
             if (error != null) {
                 span.recordException(error);
                 span.setStatus(StatusCode.ERROR);
-                sent.completeExceptionally(KafkaAccessException.from(error, "cannot publish to " + Topics.REQUESTS.name(), kafka)
+                sent.completeExceptionally(KafkaAccessException.from(error, "cannot publish to " + record.topic(), kafka)
                         .<Exception>map(e -> e).orElse(error));
             } else {
                 sent.complete(metadata);
@@ -140,7 +192,11 @@ public final class ToolformerClient implements AutoCloseable {
                 .whenComplete((r, e) -> pending.remove(request.getRequestId()));
     }
 
-    /** Calls {@code listener} (on the client's reader thread) for every result read from now on. */
+    /**
+     * Adds {@code listener}, called on the client's reader thread for every result read from now on, after the
+     * listeners added before it (a failing listener does not stop the others). Every result of the topic is
+     * delivered, not only those of this client's requests.
+     */
     public void onResult(Consumer<ToolResult> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener == null"));
     }
