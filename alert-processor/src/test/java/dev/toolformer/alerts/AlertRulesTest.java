@@ -25,7 +25,7 @@ class AlertRulesTest {
                 "SloDataAbsent");
         assertThat(defaults.rules().get(0)).isEqualTo(new AlertRule("HighErrorRate", "toolformer.slo",
                 new Expr.Threshold("error_rate", Expr.Comparator.GT, 0.01), Duration.ofMinutes(2),
-                Duration.ofMinutes(2), 10, "critical", Map.of(), Map.of("team", "platform"), Map.of(
+                Duration.ofMinutes(2), 100, "critical", Map.of(), Map.of("team", "platform"), Map.of(
                 "summary", "High error rate detected for tool={{tool}} provider={{provider}}",
                 "description", "Error rate is {{value}} (above {{threshold}}) for 2 minutes.")));
         assertThat(defaults.rules().get(1)).extracting(AlertRule::name, AlertRule::keepFiringFor,

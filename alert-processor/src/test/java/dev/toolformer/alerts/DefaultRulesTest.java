@@ -71,11 +71,12 @@ class DefaultRulesTest {
 
     @Test
     void shouldNotFlapHighErrorRateWhileAProviderFailsEveryCall() {
-        // The observed incident: every call fails, but each window's first update counts 3 calls, none failed yet.
+        // The observed incident: every call fails, but each window's first update counts 3 calls, none failed yet
+        // (below HighErrorRate's min_requests of 100).
         for (int minute = 0; minute <= 6; minute++) {
             pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 3, 0, false), at(minute));
-            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 40, 40, false), at(minute));
-            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 60, 60, true), at(minute));
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 140, 140, false), at(minute));
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 160, 160, true), at(minute));
         }
         assertThat(transitions("HighErrorRate")).containsExactly(
                 tuple("HighErrorRate{provider=flaky,tool=*}", AlertState.PENDING, T, T),
@@ -83,7 +84,7 @@ class DefaultRulesTest {
 
         // The provider recovers: resolved once, two minutes after the first healthy window.
         for (int minute = 7; minute <= 10; minute++) {
-            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 60, 0, true), at(minute));
+            pipe(Topics.SLO, "k", Records.sloUpdate("*", "flaky", at(minute), 160, 0, true), at(minute));
         }
         assertThat(transitions("HighErrorRate")).containsExactly(
                 tuple("HighErrorRate{provider=flaky,tool=*}", AlertState.RESOLVED, T, at(9)));
