@@ -194,7 +194,9 @@ class RecomputationIT {
             add(expected, "toolformer.slo " + r.getTool() + "|" + r.getProvider() + "|" + minute,
                     "requests", 1, r.getStatus().name(), 1);
             long nanos = Math.round(r.getCostUsd() * 1e9);
-            for (String window : List.of("1m|" + minute, "1h|" + hour)) {
+            // Calls that never reached a provider (the client's mistake, or not served) are not in the cost windows.
+            boolean reachedProvider = r.getStatus() != ToolStatus.REJECTED && r.getStatus() != ToolStatus.UNAVAILABLE;
+            for (String window : reachedProvider ? List.of("1m|" + minute, "1h|" + hour) : List.<String>of()) {
                 add(expected, "toolformer.cost " + r.getProvider() + "|" + r.getModel() + "|" + window, "requests", 1,
                         "input_tokens", r.getInputTokens(), "output_tokens", r.getOutputTokens(), "cost_nanos", nanos);
             }
@@ -236,7 +238,8 @@ class RecomputationIT {
         switch (value) {
             case dev.toolformer.schema.SloWindow w -> {
                 put(counts, "requests", w.getRequests(), "SUCCESS", w.getSuccess(), "ERROR", w.getErrors(),
-                        "TIMEOUT", w.getTimeouts(), "CANCELLED", w.getCancelled(), "REJECTED", w.getRejected());
+                        "TIMEOUT", w.getTimeouts(), "CANCELLED", w.getCancelled(), "REJECTED", w.getRejected(),
+                        "UNAVAILABLE", w.getUnavailable());
             }
             case dev.toolformer.schema.CostWindow w -> put(counts, "requests", w.getRequests(),
                     "input_tokens", w.getInputTokens(), "output_tokens", w.getOutputTokens(),

@@ -2,6 +2,7 @@ package dev.toolformer.common.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +13,20 @@ import java.util.stream.Stream;
 
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ToolRequest;
+import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -63,6 +73,40 @@ class SchemaHistoryTest {
         assertThat(older).hasSize(1);
         assertThat(older.get(0).getFields()).extracting(Schema.Field::name).containsExactly(
                 "request_id", "correlation_id", "tool", "arguments_json", "timeout_ms", "submitted_at");
+    }
+
+    @Test
+    void shouldReadAStatusAddedLaterAsErrorThroughTheEnumDefault() throws IOException {
+        // A later schema version adds a status symbol: readers of this version read it as ERROR, not a failure.
+        AvroSerde.of(ToolResult.class); // tells Avro to trust the generated classes, as every reader of ours does
+        Schema current = ToolResult.getClassSchema();
+        Schema later = new Schema.Parser().parse(current.toString().replace("\"UNAVAILABLE\"]",
+                "\"UNAVAILABLE\",\"SHED_LATER\"]"));
+        GenericRecord record = new GenericData.Record(later);
+        for (Schema.Field field : later.getFields()) {
+            if (field.hasDefaultValue()) {
+                record.put(field.name(), GenericData.get().getDefaultValue(field));
+            }
+        }
+        record.put("request_id", "r1");
+        record.put("correlation_id", "c1");
+        record.put("tool", "echo");
+        record.put("status", new GenericData.EnumSymbol(later.getField("status").schema(),
+                "SHED_LATER"));
+        record.put("attempts", 0);
+        record.put("submitted_at", 1L);
+        record.put("started_at", 1L);
+        record.put("finished_at", 1L);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
+        new GenericDatumWriter<GenericRecord>(later).write(record, encoder);
+        encoder.flush();
+
+        ToolResult read = new SpecificDatumReader<ToolResult>(later, current).read(null,
+                DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+
+        assertThat(read.getStatus()).isEqualTo(ToolStatus.ERROR);
+        assertThat(read.getRequestId()).isEqualTo("r1");
     }
 
     @Test
