@@ -47,6 +47,17 @@ final class OffsetTracker {
         lastCommitted = Math.max(lastCommitted, offset);
     }
 
+    /**
+     * The broker refused the commit of {@code offset} (a rebalance, a timeout): unless a later commit is on its
+     * way, the next {@link #committable()} offers the offset again, so an idle partition does not stay
+     * uncommitted.
+     */
+    void commitFailed(long offset) {
+        if (offset >= lastCommitted) {
+            lastCommitted = lastAcknowledged;
+        }
+    }
+
     /** The broker confirmed a commit of {@code offset}. */
     void acknowledged(long offset) {
         lastAcknowledged = Math.max(lastAcknowledged, offset);

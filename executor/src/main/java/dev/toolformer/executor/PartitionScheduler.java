@@ -156,6 +156,16 @@ final class PartitionScheduler {
         return offsets;
     }
 
+    /** The broker refused these commits: they are offered again by the next {@link #committable}. */
+    void commitFailed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((partition, offset) -> {
+            PartitionState state = partitions.get(partition);
+            if (state != null) {
+                state.offsets.commitFailed(offset.offset());
+            }
+        });
+    }
+
     /** The broker confirmed these commits. */
     void acknowledged(Map<TopicPartition, OffsetAndMetadata> offsets) {
         offsets.forEach((partition, offset) -> {

@@ -179,11 +179,14 @@ final class RequestLoop implements Runnable {
             consumer.commitAsync(offsets, (committed, error) -> {
                 if (error == null) {
                     scheduler.acknowledged(committed);
-                } else if (error instanceof RebalanceInProgressException) {
-                    // Expected while the group rebalances; the revocation or the next commit covers it.
+                    return;
+                }
+                // Offered again at the next commit interval, even if no more work completes meanwhile.
+                scheduler.commitFailed(committed);
+                if (error instanceof RebalanceInProgressException) {
                     log.debug("Commit of {} deferred by a rebalance", committed);
                 } else {
-                    log.warn("Commit of {} failed: {}", committed, error.toString());
+                    log.warn("Commit of {} failed, retrying at the next commit interval: {}", committed, error.toString());
                 }
             });
         }

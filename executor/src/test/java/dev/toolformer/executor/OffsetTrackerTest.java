@@ -16,6 +16,38 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void shouldOfferAnOffsetAgainWhenItsCommitFailed() {
+        OffsetTracker tracker = new OffsetTracker();
+        tracker.started(0);
+        tracker.completed(0);
+        tracker.committed(tracker.committable());
+        assertThat(tracker.committable()).as("sent, not answered yet").isEqualTo(-1);
+
+        tracker.commitFailed(1);
+
+        assertThat(tracker.committable()).isEqualTo(1);
+        tracker.committed(1);
+        tracker.acknowledged(1);
+        assertThat(tracker.committable()).isEqualTo(-1);
+        assertThat(tracker.uncommitted()).isZero();
+    }
+
+    @Test
+    void shouldNotOfferAgainAFailedCommitThatALaterOneCovers() {
+        OffsetTracker tracker = new OffsetTracker();
+        tracker.started(0);
+        tracker.completed(0);
+        tracker.committed(tracker.committable());
+        tracker.started(1);
+        tracker.completed(1);
+        tracker.committed(tracker.committable());
+
+        tracker.commitFailed(1);
+
+        assertThat(tracker.committable()).isEqualTo(-1);
+    }
+
+    @Test
     void shouldCommitOnlyUpToLowestUnfinishedOffset() {
         OffsetTracker tracker = new OffsetTracker();
         for (long offset = 10; offset < 15; offset++) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
@@ -17,6 +18,10 @@ import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolStatus;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,6 +54,9 @@ class ExecutorKillIT {
              ServiceProcess survivor = executor(kafka, group, "survivor", dir);
              ToolformerClient client = new ToolformerClient(kafka)) {
             analytics.start();
+            // Both instances in the group before the load: a member joining mid-load makes the group rebalance,
+            // and commits fail while it does, which would stretch the dead instance's uncommitted window.
+            awaitMembers(kafka, group, 2);
             List<CompletableFuture<?>> published = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {
@@ -85,6 +93,24 @@ class ExecutorKillIT {
                     .untilAsserted(() -> assertThat(tally.requests()).isEqualTo(REQUESTS));
             Thread.sleep(5_000);
             assertThat(tally.requests()).as("requests counted by analytics").isEqualTo(REQUESTS);
+        }
+    }
+
+    private static void awaitMembers(KafkaSettings kafka, String group, int members) {
+        try (Admin admin = Admin.create(kafka.admin())) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                ConsumerGroupDescription d;
+                try {
+                    d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof GroupIdNotFoundException) {
+                        return false; // no member has joined yet
+                    }
+                    throw e;
+                }
+                return d.groupState() == GroupState.STABLE && d.members().size() == members
+                        && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+            });
         }
     }
 
