@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.toolformer.schema.CostWindow;
+import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +62,24 @@ class CostWindowTest {
                 .containsExactly(3L, 310L, 155L);
         assertThat(List.of(hour.getCostUsd(), hour.getCostPerRequestUsd())).containsExactly(0.875, 0.875 / 3);
         assertThat(finals.get("anthropic|claude|1h|2026-01-01T12:00:00Z").getCostUsd()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldLeaveCallsThatNeverReachedAProviderOutOfTheCostWindows() {
+        driver = new AnalyticsDriver(AnalyticsConfig.defaults(stateDir).withEmitUpdates(false));
+        driver.pipe(driver.llmResult("openai", "gpt-4o", T0.plusSeconds(10), 100, 50, 0.25));
+        for (ToolStatus status : List.of(ToolStatus.UNAVAILABLE, ToolStatus.UNAVAILABLE, ToolStatus.REJECTED)) {
+            driver.pipe(ToolResult.newBuilder(driver.llmResult("openai", "gpt-4o", T0.plusSeconds(20), 0, 0, 0))
+                    .setStatus(status).build());
+        }
+        driver.pipe(ToolResult.newBuilder(driver.llmResult("openai", "gpt-4o", T0.plusSeconds(30), 100, 50, 0.25))
+                .setStatus(ToolStatus.ERROR).build());
+        closeWindowsBefore(T0.plusSeconds(3630));
+
+        CostWindow minute = finals().get("openai|gpt-4o|1m|2026-01-01T12:00:00Z");
+
+        assertThat(minute.getRequests()).isEqualTo(2);
+        assertThat(minute.getCostPerRequestUsd()).isEqualTo(0.25);
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.toolformer.app.ops.CostReport.Recommendation;
 import dev.toolformer.app.ops.CostReport.Report;
 import dev.toolformer.app.ops.CostReport.Speculation;
 import dev.toolformer.schema.SpeculationOutcome;
+import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,26 @@ class CostReportTest {
                 .containsExactly("openai/gpt-4o", "anthropic/claude-3-5-haiku", "local/none");
         assertThat(line(report.byProvider(), "anthropic").costUsd()).isCloseTo(0.0028, within(1e-12));
         assertThat(line(report.byTool(), "echo").costUsd()).isZero();
+    }
+
+    @Test
+    void shouldLeaveCallsThatNeverReachedAProviderOutOfTheCostPerRequest() {
+        AvroSerde.of(ToolResult.class); // tells Avro to trust the generated classes (the builder copy needs it)
+        add("summarize", "openai", "gpt-4o", 200, 100, false);   // $0.0015
+        add("summarize", "openai", "gpt-4o", 600, 300, false);   // $0.0045
+        for (ToolStatus status : List.of(ToolStatus.UNAVAILABLE, ToolStatus.UNAVAILABLE, ToolStatus.REJECTED)) {
+            String id = "unserved-" + (++sequence);
+            results.add(ToolResult.newBuilder(result(id, "summarize", "openai", "gpt-4o", 0, 0, false,
+                    FROM.plus(Duration.ofMinutes(sequence)))).setStatus(status).setCostUsd(0).build());
+        }
+
+        Report report = build();
+
+        assertThat(report.requests()).isEqualTo(5);
+        assertThat(report.notServed()).isEqualTo(3);
+        Line gpt4o = line(report.byModel(), "openai/gpt-4o");
+        assertThat(gpt4o.requests()).isEqualTo(2);
+        assertThat(gpt4o.costPerRequestUsd()).isCloseTo(0.003, within(1e-12));
     }
 
     @Test
