@@ -354,12 +354,15 @@ class RequestRunnerTest {
         });
         ExecutorConfig config = config().breakerMinimumCalls(2).breakerOpenDuration(Duration.ofMillis(100)).build();
         try (TestTools.Runner runner = TestTools.Runner.of(config, flaky)) {
+            // One failure creates the breaker (below its minimum calls, still closed); then it is opened with probing.
+            assertThat(runner.run(request("flaky", "{}").setProvider("p").build()).result().getStatus())
+                    .isEqualTo(ToolStatus.ERROR);
             runner.resilience().openBreakers("flaky", "p", Duration.ofMillis(100));
             ToolResult refused = runner.run(request("flaky", "{}").setProvider("p").build()).result();
             assertThat(refused.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
             assertThat(refused.getError().getMessage())
                     .isEqualTo("circuit breaker of tool 'flaky' with provider 'p' is open");
-            assertThat(calls).hasValue(0);
+            assertThat(calls).hasValue(1);
 
             // Half-open: the probes reach the failing provider, fail, and the breaker opens again.
             await().atMost(Duration.ofSeconds(10)).until(() ->
