@@ -7,6 +7,7 @@ import dev.toolformer.analytics.internal.CostAccumulator;
 import dev.toolformer.analytics.internal.SloAccumulator;
 import dev.toolformer.analytics.internal.SpeculationAccumulator;
 import dev.toolformer.analytics.internal.SpeculationResolution;
+import dev.toolformer.common.result.ToolStatuses;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.CostWindow;
@@ -148,7 +149,7 @@ public final class AnalyticsTopology {
         KGroupedStream<String, ToolResult> byModel = results
                 // Calls that never reached a provider cost nothing: counted, they would lower the cost per request
                 // during an outage.
-                .filter((requestId, result) -> CostAggregation.reachedProvider(result), Named.as("cost-reached-provider"))
+                .filter((requestId, result) -> ToolStatuses.reachedProvider(result.getStatus()), Named.as("cost-reached-provider"))
                 .selectKey((requestId, result) -> CostAggregation.group(result), Named.as("cost-key"))
                 .repartition(Repartitioned.with(keys, values).withName("cost-group"))
                 .groupByKey(Grouped.with(keys, values));

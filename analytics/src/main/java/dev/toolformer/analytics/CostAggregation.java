@@ -24,14 +24,6 @@ final class CostAggregation {
     private CostAggregation() {
     }
 
-    /** False for REJECTED (the client's mistake) and UNAVAILABLE (breaker open, throttled) results. */
-    static boolean reachedProvider(ToolResult result) {
-        return switch (result.getStatus()) {
-            case REJECTED, UNAVAILABLE -> false;
-            case SUCCESS, ERROR, TIMEOUT, CANCELLED -> true;
-        };
-    }
-
     static String group(ToolResult result) {
         return orNone(result.getProvider()) + "|" + orNone(result.getModel());
     }

@@ -2,8 +2,11 @@ package dev.toolformer.app;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,8 +59,7 @@ final class DemoSummary {
     }
 
     private static final int MAX_LINES = 15;
-    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
-            .ofPattern("HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
     private final double rate;
     private final Duration duration;
@@ -219,7 +221,7 @@ final class DemoSummary {
 
     /** One line per alert series: its transitions in order, e.g. PENDING → FIRING → RESOLVED. */
     private void printAlerts(PrintWriter out) {
-        Map<String, List<AlertEvent>> series = new java.util.LinkedHashMap<>();
+        Map<String, List<AlertEvent>> series = new LinkedHashMap<>();
         alerts.forEach(a -> series.computeIfAbsent(a.getFingerprint(), f -> new ArrayList<>()).add(a));
         out.printf("alerts              %d transitions on toolformer.alerts, %d series%n", alerts.size(), series.size());
         series.values().stream().limit(MAX_LINES).forEach(events -> {

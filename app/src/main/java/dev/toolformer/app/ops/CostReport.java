@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 
+import dev.toolformer.common.result.ToolStatuses;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolResult;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
@@ -86,7 +87,7 @@ final class CostReport {
             unique.putIfAbsent(r.getRequestId(), r);
         }
         List<ToolResult> all = List.copyOf(unique.values());
-        List<ToolResult> kept = all.stream().filter(CostReport::reachedProvider).toList();
+        List<ToolResult> kept = all.stream().filter(r -> ToolStatuses.reachedProvider(r.getStatus())).toList();
         double monthFactor = (double) MONTH.toMillis() / Duration.between(from, to).toMillis();
         List<Speculation> speculation = speculation(kept, outcomes);
         List<Recommendation> recs = new ArrayList<>();
@@ -99,13 +100,6 @@ final class CostReport {
                 kept.stream().mapToDouble(ToolResult::getCostUsd).sum(),
                 lines(kept, r -> orNone(r.getProvider())), lines(kept, CostReport::modelKey), lines(kept, r -> r.getTool()),
                 speculation, recs, savings, savings * monthFactor);
-    }
-
-    private static boolean reachedProvider(ToolResult r) {
-        return switch (r.getStatus()) {
-            case REJECTED, UNAVAILABLE -> false;
-            case SUCCESS, ERROR, TIMEOUT, CANCELLED -> true;
-        };
     }
 
     private static List<Line> lines(List<ToolResult> results, Function<ToolResult, String> key) {
