@@ -111,11 +111,18 @@ class AlertProcessorRestartIT {
             processor = new AlertProcessorService(alertConfig, kafka);
             processor.start();
 
-            // The provider recovers; the alert resolves. Restart as soon as the resolution is on the topic,
-            // well inside the 90 s group_interval that holds its notification back.
+            // The provider recovers; the alert resolves once calls succeed again — if the failures opened the
+            // executor's breaker, its refusals count as failed until its probes succeed, so keep calling.
+            // Restart as soon as the resolution is on the topic, well inside the 90 s group_interval that holds
+            // its notification back.
             calls(client, provider, 40, 0);
-            await().atMost(Duration.ofSeconds(120))
-                    .until(() -> events.stream().anyMatch(e -> e.getState() == AlertState.RESOLVED));
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                if (events.stream().anyMatch(e -> e.getState() == AlertState.RESOLVED)) {
+                    return true;
+                }
+                calls(client, provider, 1, 0); // refused while the breaker is open; counted as failed
+                return false;
+            });
             boolean sentBeforeRestart = count(notifications, "resolved") > 0;
             processor.close();
             processor = new AlertProcessorService(alertConfig, kafka);
