@@ -14,10 +14,13 @@ public final class ExecutorConfig {
     public static final int DEFAULT_MAX_ARGUMENTS_BYTES = 1 << 20;
     /** The consumer group every executor of a pipeline joins unless told otherwise. */
     public static final String DEFAULT_GROUP_ID = "toolformer-executor";
+    /** Default of {@code executor.max-in-flight-bytes}: 64 MiB. */
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L << 20;
 
     private final String executorId;
     private final String groupId;
     private final int maxInFlight;
+    private final long maxInFlightBytes;
     private final int maxAttempts;
     private final Duration maxTimeout;
     private final Duration retryBackoff;
@@ -59,6 +62,10 @@ public final class ExecutorConfig {
             throw new IllegalArgumentException("executor.group-id must not be blank");
         }
         maxInFlight = atLeast("executor.max-in-flight", b.maxInFlight, 1);
+        if (b.maxInFlightBytes < 1) {
+            throw new IllegalArgumentException("executor.max-in-flight-bytes must be >= 1, was " + b.maxInFlightBytes);
+        }
+        maxInFlightBytes = b.maxInFlightBytes;
         maxAttempts = atLeast("executor.max-attempts", b.maxAttempts, 1);
         maxTimeout = positive("executor.max-timeout", b.maxTimeout);
         retryBackoff = positive("executor.retry-backoff", b.retryBackoff);
@@ -102,7 +109,8 @@ public final class ExecutorConfig {
 
     /** A builder holding every setting of this config, to change some of them. */
     public Builder toBuilder() {
-        Builder b = new Builder(executorId).groupId(groupId).maxInFlight(maxInFlight).maxAttempts(maxAttempts)
+        Builder b = new Builder(executorId).groupId(groupId).maxInFlight(maxInFlight).maxInFlightBytes(maxInFlightBytes)
+                .maxAttempts(maxAttempts)
                 .maxTimeout(maxTimeout).retryBackoff(retryBackoff).heartbeatInterval(heartbeatInterval)
                 .maxArgumentsBytes(maxArgumentsBytes).processingOrder(processingOrder)
                 .revocationDrain(revocationDrain).providerRates(providerRates)
@@ -122,6 +130,13 @@ public final class ExecutorConfig {
 
     /** Most requests running at once (default 10,000). */
     public int maxInFlight() { return maxInFlight; }
+
+    /**
+     * Most bytes of request records (key and value as read) held by running requests at once (default 64 MiB):
+     * with {@link #maxInFlight()}, bounds memory whatever the records' sizes. A record larger than this runs
+     * when nothing else does.
+     */
+    public long maxInFlightBytes() { return maxInFlightBytes; }
 
     /** Attempts per request when the request's max_attempts is 0 (default 3). */
     public int maxAttempts() { return maxAttempts; }
@@ -196,6 +211,7 @@ public final class ExecutorConfig {
         private final String executorId;
         private String groupId = DEFAULT_GROUP_ID;
         private int maxInFlight = 10_000;
+        private long maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
         private int maxAttempts = 3;
         private Duration maxTimeout = Duration.ofMinutes(10);
         private Duration retryBackoff = Duration.ofMillis(100);
@@ -217,6 +233,8 @@ public final class ExecutorConfig {
         public Builder groupId(String value) { groupId = value; return this; }
 
         public Builder maxInFlight(int value) { maxInFlight = value; return this; }
+
+        public Builder maxInFlightBytes(long value) { maxInFlightBytes = value; return this; }
 
         public Builder maxAttempts(int value) { maxAttempts = value; return this; }
 

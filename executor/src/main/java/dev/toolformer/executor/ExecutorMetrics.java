@@ -49,8 +49,10 @@ final class ExecutorMetrics {
     }
 
     /** Registers the per-instance gauges. */
-    void bindInstance(Supplier<Number> inFlight, Supplier<Number> maxInFlight, Supplier<Number> pausedPartitions) {
+    void bindInstance(Supplier<Number> inFlight, Supplier<Number> inFlightBytes, Supplier<Number> maxInFlight,
+                      Supplier<Number> pausedPartitions) {
         gauge(ExecutorMeter.IN_FLIGHT, inFlight);
+        gauge(ExecutorMeter.IN_FLIGHT_BYTES, inFlightBytes);
         gauge(ExecutorMeter.MAX_IN_FLIGHT, maxInFlight);
         gauge(ExecutorMeter.PAUSED_PARTITIONS, pausedPartitions);
     }

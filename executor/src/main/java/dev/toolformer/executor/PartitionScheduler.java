@@ -71,15 +71,32 @@ final class PartitionScheduler {
         state.ready.add(record);
     }
 
+    /** Whether a record may start now (in-flight records and bytes). */
+    interface Admission {
+        boolean admits(ConsumerRecord<String, byte[]> record);
+    }
+
     /** Starts ready records, one partition after another, while {@code capacity} is positive. */
     int fill(IntSupplier capacity, Starter starter) {
+        return fill(record -> capacity.getAsInt() > 0, starter);
+    }
+
+    /**
+     * Starts ready records, one partition after another, while {@code admission} admits the next one; the
+     * first record refused ends the round, so a large record is not overtaken for ever by small ones.
+     */
+    int fill(Admission admission, Starter starter) {
         int started = 0;
         boolean progress = true;
-        while (progress && capacity.getAsInt() > 0) {
+        while (progress) {
             progress = false;
             for (PartitionState state : partitions.values()) {
-                if (capacity.getAsInt() <= 0) {
-                    break;
+                ConsumerRecord<String, byte[]> next = state.ready.peek();
+                if (next == null) {
+                    continue;
+                }
+                if (!admission.admits(next)) {
+                    return started;
                 }
                 ConsumerRecord<String, byte[]> record = state.ready.poll();
                 if (record != null) {

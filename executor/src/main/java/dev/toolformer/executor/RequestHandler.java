@@ -14,8 +14,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import dev.toolformer.common.deadletter.DeadLetters;
+import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
@@ -36,7 +39,9 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.slf4j.MDC;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +50,14 @@ import org.slf4j.LoggerFactory;
  * The work of one record on its virtual thread: decode, run, publish the result (and dead letter),
  * then hand the offset back to the poll thread as a {@link Completion} once the broker has the
  * outcome. Also the registry of running requests, through which they are cancelled or abandoned.
- * Thread-safe.
+ * <p>
+ * No outcome vanishes: a result or dead letter is measured once encoded against the producer's
+ * {@link RecordBudget}, and one too large becomes one that fits (an {@code OutputTooLarge} ERROR result
+ * naming both sizes; a dead letter with its original value cut and hashed) — also when the broker
+ * refuses a record the producer accepted. A send error no retry fixes (an ACL refusing the results or
+ * DLQ topic) never counts as done: the record stays uncommitted and {@code onFatal} stops the executor.
+ * In-flight work is bounded by records ({@code max-in-flight}) and by the bytes of the records it
+ * holds ({@code max-in-flight-bytes}). Thread-safe.
  */
 final class RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
@@ -54,6 +66,10 @@ final class RequestHandler {
     private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
     /** Cancellations remembered for requests not read yet. */
     private static final int REMEMBERED_CANCELLATIONS = 100_000;
+    /** Error type of the ERROR result that replaces a result too large for a record. */
+    static final String OUTPUT_TOO_LARGE = "OutputTooLarge";
+    /** Budget of a dead letter re-sent after the broker refused it as too large. */
+    private static final int REFUSED_DEAD_LETTER_BYTES = 64 * 1024;
 
     /** A record whose outcome the broker has acknowledged. */
     record Completion(TopicPartition partition, long epoch, long offset, String key) {
@@ -65,7 +81,11 @@ final class RequestHandler {
     private final ExecutorMetrics metrics;
     private final Clock clock;
     private final ExecutorService workers;
+    private final RecordBudget budget;
+    private final BiConsumer<String, KafkaException> onFatal;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final AtomicLong peakInFlightBytes = new AtomicLong();
     private final AtomicInteger maxInFlight;
     private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
@@ -78,9 +98,17 @@ final class RequestHandler {
     };
     private volatile boolean publishing = true;
 
+    /**
+     * @param budget  the size limit of the records {@code producer} can send
+     * @param onFatal hears of a send error no retry fixes, with the topic it was for; the record stays
+     *                uncommitted, and the caller is expected to stop the executor
+     */
     RequestHandler(ExecutorConfig config, Producer<String, byte[]> producer, RequestRunner runner,
-                   ExecutorMetrics metrics, Clock clock, ExecutorService workers) {
+                   ExecutorMetrics metrics, Clock clock, ExecutorService workers, RecordBudget budget,
+                   BiConsumer<String, KafkaException> onFatal) {
         this.config = config;
+        this.budget = budget;
+        this.onFatal = onFatal;
         this.producer = producer;
         this.runner = runner;
         this.metrics = metrics;
@@ -96,6 +124,33 @@ final class RequestHandler {
 
     int inFlight() {
         return inFlight.get();
+    }
+
+    /** Bytes of the records started and not finished (key and value as read). */
+    long inFlightBytes() {
+        return inFlightBytes.get();
+    }
+
+    /** The most {@link #inFlightBytes()} has been. */
+    long peakInFlightBytes() {
+        return peakInFlightBytes.get();
+    }
+
+    /**
+     * Whether {@code record} may start now: below {@code max-in-flight}, and its bytes fit under
+     * {@code max-in-flight-bytes} — or nothing else is running, so one record larger than the whole
+     * budget still runs, alone.
+     */
+    boolean admits(ConsumerRecord<String, byte[]> record) {
+        if (capacity() <= 0) {
+            return false;
+        }
+        long held = inFlightBytes.get();
+        return held == 0 || held + weight(record) <= config.maxInFlightBytes();
+    }
+
+    private static int weight(ConsumerRecord<String, byte[]> record) {
+        return Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
     }
 
     int maxInFlight() {
@@ -117,8 +172,10 @@ final class RequestHandler {
 
     /** Called on the poll thread; the record runs on a worker. */
     void start(ConsumerRecord<String, byte[]> record, long epoch) {
+        Work work = new Work(record, epoch, weight(record));
         metrics.inFlightNow(inFlight.incrementAndGet());
-        workers.execute(() -> handle(record, epoch));
+        peakInFlightBytes.accumulateAndGet(inFlightBytes.addAndGet(work.weight), Math::max);
+        workers.execute(() -> handle(work));
     }
 
     /**
@@ -155,29 +212,31 @@ final class RequestHandler {
         publishing = false;
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record, long epoch) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        Completion done = new Completion(partition, epoch, record.offset(), record.key());
+    private void handle(Work work) {
+        ConsumerRecord<String, byte[]> record = work.record;
         try {
             ToolRequest request;
             try {
                 request = REQUESTS.decode(record.value());
             } catch (DecodeException e) {
                 log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-                publish(List.of(deadLetter(record, DeadLetters.reasonOf(e), e.getMessage(), 0)), done);
+                publish(List.of(deadLetter(record, DeadLetters.reasonOf(e), e.getMessage(), 0)), work);
                 return;
             }
-            run(record, request, partition, done);
-        } catch (RuntimeException e) {
-            // A bug of ours, not of the request: the record goes to the DLQ so the partition never blocks.
+            run(record, request, work);
+        } catch (RuntimeException | Error e) {
+            // A bug of ours, not of the request (an Error too: a thread that dies here would keep its in-flight
+            // slot and block its key for ever): the record goes to the DLQ so the partition never blocks.
             log.error("Executor failed on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
             Thread.interrupted();
-            publish(List.of(deadLetter(record, DeadLetterReason.INTERNAL, e.toString(), 1)), done);
+            if (work.published.get()) {
+                return; // its outcome is already with the producer, which completes it
+            }
+            publish(List.of(deadLetter(record, DeadLetterReason.INTERNAL, e.toString(), 1)), work);
         }
     }
 
-    private void run(ConsumerRecord<String, byte[]> record, ToolRequest request, TopicPartition partition,
-                     Completion done) {
+    private void run(ConsumerRecord<String, byte[]> record, ToolRequest request, Work work) {
         // One span per tool execution (GenAI semantic conventions), a child of the publisher's span; its
         // ids and the request's are on every log line written meanwhile.
         Span span = Tracing.tracer().spanBuilder("execute_tool " + request.getTool())
@@ -194,7 +253,7 @@ final class RequestHandler {
              MDC.MDCCloseable c = MDC.putCloseable("correlation_id", request.getCorrelationId());
              MDC.MDCCloseable t = MDC.putCloseable("trace_id", span.getSpanContext().getTraceId());
              MDC.MDCCloseable s = MDC.putCloseable("span_id", span.getSpanContext().getSpanId())) {
-            ToolResult result = execute(record, request, partition, done);
+            ToolResult result = execute(record, request, work);
             if (result != null) {
                 span.setAttribute("toolformer.status", result.getStatus().name());
                 span.setAttribute("gen_ai.usage.input_tokens", result.getInputTokens());
@@ -210,10 +269,10 @@ final class RequestHandler {
         }
     }
 
-    /** Runs the request and publishes its result; the result, or null when it was abandoned. */
-    private ToolResult execute(ConsumerRecord<String, byte[]> record, ToolRequest request, TopicPartition partition,
-                               Completion done) {
+    /** Runs the request and publishes its result; the result published, or null when it was abandoned. */
+    private ToolResult execute(ConsumerRecord<String, byte[]> record, ToolRequest request, Work work) {
         String requestId = request.getRequestId();
+        TopicPartition partition = work.partition;
         Execution execution = new Execution(requestId, partition);
         executions.put(requestId, execution);
         RequestRunner.Run run;
@@ -236,75 +295,172 @@ final class RequestHandler {
         boolean publish = execution.finish();
         Thread.interrupted();
         if (!publish) {
-            inFlight.decrementAndGet();
+            work.release();
             return null;
         }
         ToolResult result = run.result();
-        metrics.result(result);
-        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
         // The request's headers (correlation id) travel on with its result, under this execution's span.
         Headers headers = new RecordHeaders(record.headers().toArray());
         Tracing.inject(Context.current(), headers);
-        out.add(new ProducerRecord<>(Topics.RESULTS.name(), null, requestId, RESULTS.encode(result), headers));
+        byte[] value = RESULTS.encode(result);
+        if (!budget.fits(requestId, value, headers)) {
+            int size = budget.size(requestId, value, headers);
+            log.warn("The result of request {} is {} bytes, more than the {} a record may have; publishing an {} "
+                    + "error instead", requestId, size, budget.maxRecordBytes(), OUTPUT_TOO_LARGE);
+            result = tooLarge(result, "the result is " + size + " bytes, more than the " + budget.maxRecordBytes()
+                    + " bytes a record may have (producer max.request.size)");
+            value = RESULTS.encode(result);
+            if (!budget.fits(requestId, value, headers)) {
+                headers = traceOnly();
+            }
+            if (!budget.fits(requestId, value, headers)) {
+                // Even without its output the result cannot be sent (a huge id or name): the request goes to the DLQ.
+                publish(List.of(deadLetter(record, DeadLetterReason.INTERNAL, "its result of at least "
+                        + budget.size(requestId, value, headers) + " bytes cannot fit the " + budget.maxRecordBytes()
+                        + " bytes a record may have", result.getAttempts())), work);
+                return null;
+            }
+        }
+        metrics.result(result);
+        List<Outgoing> out = new ArrayList<>(2);
+        ToolResult published = result;
+        out.add(new Outgoing(new ProducerRecord<>(Topics.RESULTS.name(), null, requestId, value, headers),
+                error -> new ProducerRecord<>(Topics.RESULTS.name(), null, requestId, RESULTS.encode(tooLarge(published,
+                        "the broker refused the result as too large (" + error.getMessage() + ")")), traceOnly())));
         if (run.retriesExhausted()) {
             out.add(deadLetter(record, DeadLetterReason.RETRIES_EXHAUSTED, result.getError().getType() + ": "
                     + result.getError().getMessage(), result.getAttempts()));
         }
-        publish(out, done);
+        publish(out, work);
         return result;
     }
 
-    private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> record, DeadLetterReason reason,
-                                                      String detail, int attempts) {
+    /**
+     * The ERROR result that replaces one too large to publish: the same request, attempts, tokens and cost,
+     * no output, and an {@value #OUTPUT_TOO_LARGE} error saying why and how the call itself ended.
+     */
+    private static ToolResult tooLarge(ToolResult result, String why) {
+        ToolResult.Builder smaller = ToolResult.newBuilder(result).setOutputJson(null).setStatus(ToolStatus.ERROR)
+                .setError(RequestRunner.error(OUTPUT_TOO_LARGE, why + "; the output was dropped (the call itself ended "
+                        + result.getStatus() + ")", false));
+        return smaller.build();
+    }
+
+    /** Headers with only this execution's trace context. */
+    private static Headers traceOnly() {
+        Headers headers = new RecordHeaders();
+        Tracing.inject(Context.current(), headers);
+        return headers;
+    }
+
+    private Outgoing deadLetter(ConsumerRecord<String, byte[]> record, DeadLetterReason reason, String detail,
+                                int attempts) {
         metrics.deadLetter(reason.name());
-        DeadLetter letter = DeadLetters.of(record.topic(), record.partition(), record.offset(),
-                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-                record.value(), record.headers(), reason, detail, attempts, "executor:" + config.executorId(),
-                clock.instant());
-        return new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter));
+        byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
+        // A key too long for a record key of its own is replaced by its hash; the letter keeps its first bytes.
+        String dlqKey = key == null || key.length <= 1024 ? record.key() : "sha256:" + DeadLetters.sha256(key);
+        ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.DLQ.name(), dlqKey, DEAD_LETTERS.encode(
+                deadLetter(record, key, reason, detail, attempts, budget.maxValueBytes(dlqKey, null))));
+        return new Outgoing(letter, error -> new ProducerRecord<>(Topics.DLQ.name(), dlqKey, DEAD_LETTERS.encode(
+                deadLetter(record, key, reason, detail + " [re-sent cut to " + REFUSED_DEAD_LETTER_BYTES
+                        + " bytes: the broker refused it as too large]", attempts, REFUSED_DEAD_LETTER_BYTES))));
+    }
+
+    private DeadLetter deadLetter(ConsumerRecord<String, byte[]> record, byte[] key, DeadLetterReason reason,
+                                  String detail, int attempts, int maxBytes) {
+        return DeadLetters.of(record.topic(), record.partition(), record.offset(), key, record.value(),
+                record.headers(), reason, detail, attempts, "executor:" + config.executorId(), clock.instant(), maxBytes);
     }
 
     /** Sends every record; the completion follows once the broker has acknowledged all of them. */
-    private void publish(List<ProducerRecord<String, byte[]>> records, Completion done) {
+    private void publish(List<Outgoing> records, Work work) {
+        if (!work.published.compareAndSet(false, true)) {
+            log.error("The outcome of {}-{}@{} was already published; not publishing another", work.record.topic(),
+                    work.record.partition(), work.record.offset());
+            return;
+        }
         AtomicInteger pending = new AtomicInteger(records.size());
-        AtomicBoolean settled = new AtomicBoolean();
         Runnable acknowledged = () -> {
-            if (pending.decrementAndGet() == 0 && settled.compareAndSet(false, true)) {
-                completions.add(done);
-                inFlight.decrementAndGet();
+            if (pending.decrementAndGet() == 0 && work.release()) {
+                completions.add(work.done);
             }
         };
-        // Stopping: the offset stays uncommitted and the next owner runs the record again.
-        Runnable dropped = () -> {
-            if (settled.compareAndSet(false, true)) {
-                inFlight.decrementAndGet();
-            }
-        };
-        for (ProducerRecord<String, byte[]> record : records) {
-            send(record, acknowledged, dropped);
+        // Stopping, revoked, or refused for good: the offset stays uncommitted and the next owner runs the record again.
+        Runnable dropped = work::release;
+        for (Outgoing record : records) {
+            send(record.record, record.whenTooLarge, work.partition, acknowledged, dropped);
         }
     }
 
-    private void send(ProducerRecord<String, byte[]> record, Runnable acknowledged, Runnable dropped) {
+    /**
+     * @param whenTooLarge the smaller record to send should the broker refuse this one as too large, or null
+     */
+    private void send(ProducerRecord<String, byte[]> record, java.util.function.Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge,
+                      TopicPartition from, Runnable acknowledged, Runnable dropped) {
         try {
             producer.send(record, (metadata, error) -> {
                 if (error == null) {
                     acknowledged.run();
-                } else if (!(error instanceof RetriableException)) {
-                    // Retrying cannot help (too large, not authorised...): move on rather than block the partition.
-                    log.error("Dropping a record for {}: {}", record.topic(), error.toString());
-                    acknowledged.run();
-                } else if (publishing) {
-                    log.warn("Publishing to {} failed ({}); retrying", record.topic(), error.toString());
-                    workers.execute(() -> send(record, acknowledged, dropped));
+                } else if (error instanceof RecordTooLargeException && whenTooLarge != null) {
+                    log.warn("{} refused a record of {} bytes as too large; sending a smaller one: {}", record.topic(),
+                            budget.size(record.key(), record.value(), record.headers()), error.toString());
+                    workers.execute(() -> send(whenTooLarge.apply(error), null, from, acknowledged, dropped));
+                } else if (error instanceof RetriableException) {
+                    if (publishing && owned.contains(from)) {
+                        log.warn("Publishing to {} failed ({}); retrying", record.topic(), error.toString());
+                        workers.execute(() -> send(record, whenTooLarge, from, acknowledged, dropped));
+                    } else {
+                        // Revoked or stopping: the next owner runs the record again; retrying here would race it.
+                        log.info("Not retrying a record for {} of {} (no longer owned or stopping): {}", record.topic(),
+                                from, error.toString());
+                        dropped.run();
+                    }
                 } else {
+                    // Retrying cannot help (not authorised, refused for good): the outcome is not with the broker, so
+                    // the record is not done; it stays uncommitted and the executor stops, loudly.
+                    log.error("Publishing to {} failed for good; the record {}@{} stays uncommitted and the executor "
+                            + "stops: {}", record.topic(), from, record.key(), error.toString());
                     dropped.run();
+                    onFatal.accept(record.topic(), error instanceof KafkaException k ? k
+                            : new KafkaException(error.getMessage(), error));
                 }
             });
         } catch (RuntimeException e) {
             // The producer is closed or the record cannot be sent at all.
             log.warn("Cannot publish to {}: {}", record.topic(), e.toString());
             dropped.run();
+        }
+    }
+
+    /** A record to send, and what to send instead should the broker refuse it as too large (or null). */
+    private record Outgoing(ProducerRecord<String, byte[]> record,
+                            java.util.function.Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge) {
+    }
+
+    /** One record's work: its completion, the bytes it holds, and whether its outcome went to the producer. */
+    private final class Work {
+        final ConsumerRecord<String, byte[]> record;
+        final TopicPartition partition;
+        final Completion done;
+        final int weight;
+        final AtomicBoolean published = new AtomicBoolean();
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Work(ConsumerRecord<String, byte[]> record, long epoch, int weight) {
+            this.record = record;
+            this.partition = new TopicPartition(record.topic(), record.partition());
+            this.done = new Completion(partition, epoch, record.offset(), record.key());
+            this.weight = weight;
+        }
+
+        /** Frees its in-flight slot and bytes, once; true the first time. */
+        boolean release() {
+            if (!released.compareAndSet(false, true)) {
+                return false;
+            }
+            inFlight.decrementAndGet();
+            inFlightBytes.addAndGet(-weight);
+            return true;
         }
     }
 }

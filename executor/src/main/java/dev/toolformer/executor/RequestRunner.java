@@ -96,12 +96,13 @@ final class RequestRunner {
                 .setStartedAt(started)
                 .setExecutorId(config.executorId())
                 .setAttempts(0);
-        Rejection rejection = validate(request);
-        if (rejection != null) {
+        Validation validation = check(request);
+        if (validation.rejection() != null) {
+            Rejection rejection = validation.rejection();
             return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
         }
         Tool tool = tools.find(request.getTool()).orElseThrow();
-        ObjectNode arguments = (ObjectNode) parse(request.getArgumentsJson());
+        ObjectNode arguments = validation.arguments();
         Instant deadline = started.plusMillis(request.getTimeoutMs());
         int maxAttempts = request.getMaxAttempts() > 0 ? request.getMaxAttempts() : config.maxAttempts();
         Outcome.Failure last = null;
@@ -177,6 +178,34 @@ final class RequestRunner {
 
     /** Why the request cannot run at all, or null when it can. */
     Rejection validate(ToolRequest request) {
+        return check(request).rejection();
+    }
+
+    /** Why the request cannot run, or its arguments parsed (once: they may be 1 MiB). */
+    private record Validation(Rejection rejection, ObjectNode arguments) {
+        Validation(Rejection rejection) {
+            this(rejection, null);
+        }
+    }
+
+    private Validation check(ToolRequest request) {
+        Rejection rejection = reject(request);
+        if (rejection != null) {
+            return new Validation(rejection);
+        }
+        JsonNode arguments = parse(request.getArgumentsJson());
+        if (arguments == null || arguments.isMissingNode()) {
+            return new Validation(new Rejection("InvalidJson", "arguments_json is not valid JSON"));
+        }
+        if (!arguments.isObject()) {
+            return new Validation(new Rejection("NotAnObject", "arguments_json must be a JSON object, was "
+                    + arguments.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return new Validation(null, (ObjectNode) arguments);
+    }
+
+    /** Why the request cannot run, judged without parsing its arguments, or null. */
+    private Rejection reject(ToolRequest request) {
         if (request.getRequestId().isBlank()) {
             return new Rejection("InvalidRequest", "request_id is empty");
         }
@@ -198,14 +227,6 @@ final class RequestRunner {
                 return new Rejection("ArgumentsTooLarge", "arguments_json is " + bytes + " bytes, more than the "
                         + config.maxArgumentsBytes() + " allowed");
             }
-        }
-        JsonNode arguments = parse(json);
-        if (arguments == null || arguments.isMissingNode()) {
-            return new Rejection("InvalidJson", "arguments_json is not valid JSON");
-        }
-        if (!arguments.isObject()) {
-            return new Rejection("NotAnObject", "arguments_json must be a JSON object, was "
-                    + arguments.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         return null;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -30,8 +31,9 @@ import org.apache.kafka.common.KafkaException;
  * letter) is acknowledged by the broker, and commits only cover contiguous completed work: a crash
  * re-runs at most the records read since the last commit. A second thread follows
  * {@code toolformer.control} and {@code toolformer.speculation-outcomes}; a third publishes heartbeats.
- * An error no retry fixes (the cluster refuses the credentials, an ACL is missing) stops the poll
- * thread and is reported by {@link #failure()}.
+ * An error no retry fixes (the cluster refuses the credentials, an ACL is missing, also one that refuses
+ * a result or a dead letter, whose record then stays uncommitted) stops the poll thread and is reported
+ * by {@link #failure()}.
  */
 public final class ToolExecutor implements AutoCloseable {
     private final ExecutorConfig config;
@@ -73,7 +75,8 @@ public final class ToolExecutor implements AutoCloseable {
         this.producer = new KafkaProducer<>(kafka.producer(config.executorId()));
         Resilience resilience = new Resilience(config, metrics);
         RequestRunner runner = new RequestRunner(tools, pricing, config, workers, clock, resilience, metrics);
-        this.handler = new RequestHandler(config, producer, runner, metrics, clock, workers);
+        this.handler = new RequestHandler(config, producer, runner, metrics, clock, workers,
+                RecordBudget.of(kafka.producer(config.executorId())), this::stopOnFatalSend);
         KafkaConsumer<String, byte[]> requests = new KafkaConsumer<>(requestConsumer(kafka, config));
         this.loop = new RequestLoop(config, requests, handler, e -> fail(Topics.REQUESTS.name(), e));
         // Kafka's own client metrics (consumer lag, fetch and send rates) next to ours.
@@ -83,7 +86,7 @@ public final class ToolExecutor implements AutoCloseable {
                 new ControlHandler(config, resilience, handler, metrics, clock, timers),
                 e -> fail(Topics.CONTROL.name() + " and " + Topics.SPECULATION_OUTCOMES.name(), e));
         this.heartbeat = new HeartbeatPublisher(config.executorId(), producer, this::stats, loop::lag, clock);
-        metrics.bindInstance(handler::inFlight, handler::maxInFlight, loop::pausedPartitions);
+        metrics.bindInstance(handler::inFlight, handler::inFlightBytes, handler::maxInFlight, loop::pausedPartitions);
     }
 
     private static Map<String, Object> requestConsumer(KafkaSettings kafka, ExecutorConfig config) {
@@ -118,10 +121,28 @@ public final class ToolExecutor implements AutoCloseable {
     }
 
     private void fail(String topics, KafkaException error) {
-        String doing = "executor " + config.executorId() + " cannot read " + topics;
+        failDoing("executor " + config.executorId() + " cannot read " + topics, error);
+    }
+
+    /**
+     * A send no retry fixes (an ACL refusing {@code topic}, ...): the record it was for stays uncommitted, and
+     * this executor stops, reporting why through {@link #failure()}, rather than run on and report records
+     * done whose outcome the broker never had.
+     */
+    private void stopOnFatalSend(String topic, KafkaException error) {
+        failDoing("executor " + config.executorId() + " cannot write to " + topic, error);
+        loop.stop(config.revocationDrain());
+    }
+
+    private void failDoing(String doing, KafkaException error) {
         failure.compareAndSet(null, KafkaAccessException.from(error, doing, kafka)
                 .<RuntimeException>map(e -> e)
                 .orElseGet(() -> new IllegalStateException(doing + ": " + error.getMessage(), error)));
+    }
+
+    /** The most bytes of request records this instance has held in flight at once. */
+    long peakInFlightBytesForTest() {
+        return handler.peakInFlightBytes();
     }
 
     /** Requests started and not yet finished. */

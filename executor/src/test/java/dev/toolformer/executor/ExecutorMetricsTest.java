@@ -26,7 +26,7 @@ class ExecutorMetricsTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ExecutorMetrics metrics = new ExecutorMetrics(registry, "e1");
         metrics.declareTool("simulated");
-        metrics.bindInstance(() -> 3, () -> 10, () -> 1);
+        metrics.bindInstance(() -> 3, () -> 2048, () -> 10, () -> 1);
 
         metrics.result(result(ToolStatus.SUCCESS, 0.25, null));
         metrics.result(result(ToolStatus.UNAVAILABLE, 0, ToolError.newBuilder().setType("CircuitOpen").setMessage("m")
