@@ -1,0 +1,135 @@
+package dev.toolformer.executor;
+
+import static dev.toolformer.executor.TestTools.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import dev.toolformer.common.kafka.RecordBudget;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.executor.tools.EchoTool;
+import dev.toolformer.schema.ToolRequest;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What happens to a finished record whose outcome the broker has not acknowledged, with a
+ * {@link MockProducer} that answers each send when the test says so.
+ */
+class RequestHandlerTest {
+    private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
+    private static final TopicPartition PARTITION = new TopicPartition(Topics.REQUESTS.name(), 0);
+
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final MockProducer<String, byte[]> producer = new MockProducer<>(false, null, new StringSerializer(),
+            new ByteArraySerializer());
+    private final List<String> fatal = new CopyOnWriteArrayList<>();
+    private final RequestHandler handler;
+
+    RequestHandlerTest() {
+        ExecutorConfig config = TestTools.config().build();
+        ExecutorMetrics metrics = new ExecutorMetrics(new SimpleMeterRegistry(), config.executorId());
+        RequestRunner runner = new RequestRunner(ToolRegistry.of(List.of(new EchoTool())), Pricing.defaults(), config,
+                workers, Clock.systemUTC(), new Resilience(config, metrics), metrics);
+        handler = new RequestHandler(config, producer, runner, metrics, Clock.systemUTC(), workers,
+                RecordBudget.of(Map.of()), (topic, error) -> fatal.add(topic + ": " + error.getMessage()));
+        handler.own(List.of(PARTITION));
+    }
+
+    @AfterEach
+    void stopWorkers() {
+        workers.shutdownNow();
+    }
+
+    @Test
+    void shouldStopRetryingAPendingResultOnceItsPartitionIsRevoked() {
+        handler.start(record(0), 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 1);
+
+        handler.abandon(List.of(PARTITION));
+        assertThat(producer.errorNext(new TimeoutException("delivery timed out"))).isTrue();
+
+        // The next owner runs the record again; this instance must neither re-send it nor call it done.
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.inFlight() == 0);
+        assertThat(producer.history()).hasSize(1);
+        assertThat(handler.completions()).isEmpty();
+        assertThat(handler.inFlightBytes()).isZero();
+    }
+
+    @Test
+    void shouldRetryAPendingResultOfAPartitionItStillOwns() {
+        handler.start(record(0), 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 1);
+
+        assertThat(producer.errorNext(new TimeoutException("delivery timed out"))).isTrue();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 2);
+        assertThat(producer.completeNext()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.completions().size() == 1);
+        assertThat(handler.inFlight()).isZero();
+    }
+
+    @Test
+    void shouldNeverReportARecordDoneWhoseResultTheBrokerRefusedForGood() {
+        handler.start(record(0), 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 1);
+
+        assertThat(producer.errorNext(new TopicAuthorizationException("Not authorized to access topics: ["
+                + Topics.RESULTS.name() + "]"))).isTrue();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !fatal.isEmpty());
+        assertThat(fatal).containsExactly(Topics.RESULTS.name() + ": Not authorized to access topics: ["
+                + Topics.RESULTS.name() + "]");
+        assertThat(handler.completions()).isEmpty();
+        assertThat(handler.inFlight()).isZero();
+        assertThat(producer.history()).hasSize(1);
+    }
+
+    @Test
+    void shouldAdmitARecordLargerThanTheByteBudgetOnlyWhenNothingElseRuns() {
+        ExecutorConfig config = TestTools.config().maxInFlightBytes(1_000).build();
+        ExecutorMetrics metrics = new ExecutorMetrics(new SimpleMeterRegistry(), config.executorId());
+        RequestHandler small = new RequestHandler(config, producer, new RequestRunner(ToolRegistry.of(List.of(
+                new EchoTool())), Pricing.defaults(), config, workers, Clock.systemUTC(), new Resilience(config, metrics),
+                metrics), metrics, Clock.systemUTC(), workers, RecordBudget.of(Map.of()), (topic, error) -> { });
+        small.own(List.of(PARTITION));
+        ConsumerRecord<String, byte[]> large = record(0, 5_000);
+
+        assertThat(small.admits(large)).isTrue();
+        small.start(large, 1);
+        assertThat(small.admits(record(1))).isFalse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 1);
+        producer.completeNext();
+        await().atMost(Duration.ofSeconds(10)).until(() -> small.inFlightBytes() == 0);
+        assertThat(small.admits(record(1))).isTrue();
+    }
+
+    private static ConsumerRecord<String, byte[]> record(long offset) {
+        return record(offset, 0);
+    }
+
+    private static ConsumerRecord<String, byte[]> record(long offset, int padding) {
+        ToolRequest request = request("echo", "{\"pad\":\"" + "p".repeat(padding) + "\"}").build();
+        byte[] value = REQUESTS.encode(request);
+        return new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, 0L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, request.getRequestId().length(), value.length,
+                request.getRequestId(), value, new org.apache.kafka.common.header.internals.RecordHeaders(),
+                java.util.Optional.empty());
+    }
+}
