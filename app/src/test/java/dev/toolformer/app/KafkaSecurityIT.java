@@ -12,9 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +36,7 @@ import dev.toolformer.app.logging.Logging;
 import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorConfig;
@@ -37,9 +44,17 @@ import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
+import dev.toolformer.schema.ToolRequest;
+import dev.toolformer.schema.ToolResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
@@ -71,11 +86,14 @@ class KafkaSecurityIT {
     private static final String ADMIN = "admin";
     private static final String APP = "toolformer-app";
     private static final String DENIED = "denied";
+    private static final String PARTIAL = "partial";
+    private static final String PARTIAL_PASSWORD = "partial-pa55word";
     private static final String APP_PASSWORD = "app-pa55word";
     private static final String DENIED_PASSWORD = "denied-pa55word";
     private static final EmbeddedKafkaBroker.Scram USERS = EmbeddedKafkaBroker.Scram.superUser(ADMIN, "admin-pa55word")
             .withUser(APP, APP_PASSWORD)
-            .withUser(DENIED, DENIED_PASSWORD);
+            .withUser(DENIED, DENIED_PASSWORD)
+            .withUser(PARTIAL, PARTIAL_PASSWORD);
 
     private static Path brokerDir;
     private static EmbeddedKafkaBroker broker;
@@ -218,6 +236,93 @@ class KafkaSecurityIT {
                     .isInstanceOf(KafkaAccessException.class)
                     .hasMessageStartingWith("alert processor toolformer-alert-processor cannot use toolformer.silences: ")
                     .hasMessageEndingWith(" (check the ACLs of User:denied)");
+        }
+    }
+
+    /**
+     * A partial ACL, changed on the broker while it runs: the executor may read requests and write everything
+     * but {@code toolformer.results}. Its results are refused for good, so none of its records may count as
+     * done: the executor stops with an error naming the refusal, commits nothing past them, and once the
+     * ACL is fixed the next executor of the group answers every request.
+     */
+    @Test
+    @Timeout(240)
+    void shouldStopTheExecutorAndCommitNothingWhenAnAclRefusesItsResults(@TempDir Path dir) throws Exception {
+        KafkaSettings admin = new KafkaSettings(broker.bootstrapServers(), broker.clientProperties(ADMIN));
+        KafkaSettings partial = settingsFromFile(dir, PARTIAL, PARTIAL_PASSWORD);
+        String group = "toolformer-partial-" + UUID.randomUUID();
+        AclBinding denyResults = new AclBinding(new ResourcePattern(ResourceType.TOPIC, Topics.RESULTS.name(),
+                PatternType.LITERAL), new AccessControlEntry("User:" + PARTIAL, "*", AclOperation.WRITE,
+                AclPermissionType.DENY));
+        List<AclBinding> allow = Stream.of(ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID)
+                .map(type -> new AclBinding(new ResourcePattern(type, "toolformer", PatternType.PREFIXED),
+                        new AccessControlEntry("User:" + PARTIAL, "*", AclOperation.ALL, AclPermissionType.ALLOW)))
+                .toList();
+        AclBindingFilter partialAcls = new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(
+                "User:" + PARTIAL, null, AclOperation.ANY, AclPermissionType.ANY));
+        AvroSerde<ToolRequest> requests =
+                AvroSerde.of(ToolRequest.class);
+        AvroSerde<ToolResult> results =
+                AvroSerde.of(ToolResult.class);
+        try (Admin client = Admin.create(admin.admin());
+             var producer = new KafkaProducer<String, byte[]>(admin.producer("acl-test"));
+             var reader = new KafkaConsumer<String, byte[]>(admin.consumer(null, "acl-test"))) {
+            List<AclBinding> all = new ArrayList<>(allow);
+            all.add(denyResults);
+            client.createAcls(all).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.describeAcls(partialAcls).values().get()
+                    .containsAll(all));
+            // The group starts at the current end of the requests, so it runs only this test's requests.
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            client.describeTopics(List.of(Topics.REQUESTS.name())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(Topics.REQUESTS.name()).partitions().forEach(p -> latest.put(new TopicPartition(Topics.REQUESTS.name(), p.partition()),
+                            OffsetSpec.latest()));
+            Map<TopicPartition, OffsetAndMetadata> start =
+                    new HashMap<>();
+            client.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+                    .forEach((p, info) -> start.put(p, new OffsetAndMetadata(info.offset())));
+            client.alterConsumerGroupOffsets(group, start).all().get(30, TimeUnit.SECONDS);
+            List<TopicPartition> resultPartitions = reader.partitionsFor(Topics.RESULTS.name())
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            reader.assign(resultPartitions);
+            reader.seekToEnd(resultPartitions);
+            resultPartitions.forEach(reader::position);
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < 5; i++) {
+                var request = ToolRequest.newBuilder().setRequestId(UUID.randomUUID()
+                        .toString()).setCorrelationId("acl").setTool("echo").setArgumentsJson("{\"n\":" + i + "}")
+                        .setTimeoutMs(10_000).setSubmittedAt(Instant.now()).build();
+                ids.add(request.getRequestId());
+                producer.send(new ProducerRecord<>(Topics.REQUESTS.name(),
+                        request.getRequestId(), requests.encode(request))).get(30, TimeUnit.SECONDS);
+            }
+
+            try (ToolExecutor refused = new ToolExecutor(ExecutorConfig.builder("partial-executor").groupId(group)
+                    .build(), partial, ToolRegistry.discover(), Pricing.defaults(), new SimpleMeterRegistry())) {
+                refused.start();
+                await().atMost(Duration.ofSeconds(90)).until(() -> refused.failure().isPresent());
+                assertThat(refused.failure().orElseThrow())
+                        .isInstanceOf(KafkaAccessException.class)
+                        .hasMessage("executor partial-executor cannot write to toolformer.results: Not authorized to"
+                                + " access topics: [toolformer.results] (check the ACLs of User:partial)");
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    client.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertThat(committed).as("nothing committed past the refused records").isEqualTo(start);
+
+            client.deleteAcls(List.of(denyResults.toFilter())).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !client.describeAcls(partialAcls).values().get()
+                    .contains(denyResults));
+            Set<String> answered = new HashSet<>();
+            try (ToolExecutor allowed = new ToolExecutor(ExecutorConfig.builder("partial-executor-2").groupId(group)
+                    .build(), partial, ToolRegistry.discover(), Pricing.defaults(), new SimpleMeterRegistry())) {
+                allowed.start();
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    reader.poll(Duration.ofMillis(200)).forEach(r -> answered.add(results.decode(r.value()).getRequestId()));
+                    return answered.containsAll(ids);
+                });
+                assertThat(allowed.failure()).isEmpty();
+            }
         }
     }
 
