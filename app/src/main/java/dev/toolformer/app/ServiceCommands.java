@@ -103,6 +103,11 @@ final class ServiceCommands {
                 description = "Most requests running at once (default: ${DEFAULT-VALUE}).")
         int maxInFlight;
 
+        @Option(names = "--max-in-flight-bytes", paramLabel = "BYTES", defaultValue = "67108864",
+                description = "Most bytes of request records held by running requests at once; a larger record runs"
+                        + " alone (default: ${DEFAULT-VALUE}, 64 MiB).")
+        long maxInFlightBytes;
+
         @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
         Path pricing;
 
@@ -114,7 +119,7 @@ final class ServiceCommands {
             AdminToken token = adminToken.load();
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
             ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
-                    .build();
+                    .maxInFlightBytes(maxInFlightBytes).build();
             PrometheusMeterRegistry metrics = metrics("executor");
             KafkaSettings kafka = options.kafka.settings();
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
