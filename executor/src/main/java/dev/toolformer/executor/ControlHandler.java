@@ -3,9 +3,12 @@ package dev.toolformer.executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.SpeculationOutcome;
 import org.slf4j.Logger;
@@ -28,10 +31,19 @@ import org.slf4j.LoggerFactory;
  * <li>SCALE_UP: not for executors; ignored.</li>
  * </ul>
  * A command whose {@code expires_at} has passed is ignored; OPEN_BREAKER and THROTTLE with an
- * {@code expires_at} are undone at that time. Thread-safe.
+ * {@code expires_at} are undone at that time — unless a later command for the same scope took over
+ * meanwhile: each undo is keyed by the id of the command that scheduled it and does nothing once
+ * another command is the one in force for its scope.
+ * <p>
+ * An executor that starts {@linkplain #replay replays} the commands of the control topic's retention in
+ * order, so it starts with the breakers and throttles in force rather than with everything closed.
+ * Thread-safe.
  */
 final class ControlHandler {
     private static final Logger log = LoggerFactory.getLogger(ControlHandler.class);
+    /** Scopes of {@link #inForce}: the breakers of a tool+provider, a provider's rate, the in-flight limit. */
+    private static final String RATE = "rate:";
+    private static final String IN_FLIGHT = "in-flight";
 
     private final ExecutorConfig config;
     private final Resilience resilience;
@@ -39,6 +51,8 @@ final class ControlHandler {
     private final ExecutorMetrics metrics;
     private final Clock clock;
     private final ScheduledExecutorService timers;
+    /** The id of the command in force per scope (see {@link #scopes}); undo timers check it. */
+    private final Map<String, String> inForce = new ConcurrentHashMap<>();
 
     ControlHandler(ExecutorConfig config, Resilience resilience, RequestHandler requests, ExecutorMetrics metrics,
                    Clock clock, ScheduledExecutorService timers) {
@@ -52,6 +66,30 @@ final class ControlHandler {
 
     /** Applies the command if it is for this executor and still current; false when it was ignored. */
     boolean apply(ControlCommand command) {
+        return apply(command, false);
+    }
+
+    /**
+     * Applies a command read while recovering the state in force at start (published before this executor
+     * followed the topic). As {@link #apply(ControlCommand)}, except that an OPEN_BREAKER with probing is in
+     * force only until {@code issued_at + probe_after_ms} (after that, calls probe the provider, which this
+     * executor's own calls do) and opens for what is left of it; replayed commands are logged and counted
+     * apart.
+     *
+     * @return true when it was applied
+     */
+    boolean replay(ControlCommand command) {
+        if (command.getAction() == ControlAction.OPEN_BREAKER && command.getProbeAfterMs() != null) {
+            long left = command.getIssuedAt().toEpochMilli() + command.getProbeAfterMs() - clock.millis();
+            if (left <= 0) {
+                return false;
+            }
+            command = ControlCommand.newBuilder(command).setProbeAfterMs(left).build();
+        }
+        return apply(command, true);
+    }
+
+    private boolean apply(ControlCommand command, boolean replayed) {
         if (!command.getTarget().equals("*") && !command.getTarget().equals(config.executorId())) {
             return false;
         }
@@ -64,16 +102,20 @@ final class ControlHandler {
         String provider = command.getProvider();
         switch (command.getAction()) {
             case OPEN_BREAKER -> {
+                String scope = take(breakerScope(tool, provider), command);
                 if (command.getProbeAfterMs() != null) {
                     resilience.openBreakers(tool, provider, Duration.ofMillis(command.getProbeAfterMs()));
                 } else {
                     resilience.openBreakers(tool, provider);
-                    undoAt(expires, () -> resilience.closeBreakers(tool, provider));
+                    undoAt(scope, command, expires, () -> resilience.closeBreakers(tool, provider));
                 }
             }
-            case CLOSE_BREAKER -> resilience.closeBreakers(tool, provider);
+            case CLOSE_BREAKER -> {
+                take(breakerScope(tool, provider), command);
+                resilience.closeBreakers(tool, provider);
+            }
             case THROTTLE -> throttle(command, expires);
-            case UNTHROTTLE -> unthrottle(provider);
+            case UNTHROTTLE -> unthrottle(provider, command);
             case CANCEL -> {
                 if (command.getRequestId() == null) {
                     log.warn("Ignoring CANCEL command {} without request_id", command.getCommandId());
@@ -83,16 +125,22 @@ final class ControlHandler {
                         + (command.getReason().isEmpty() ? "" : ": " + command.getReason()));
             }
             case RESUME -> {
+                take(breakerScope(tool, provider), command);
                 resilience.closeBreakers(tool, provider);
-                unthrottle(provider);
+                unthrottle(provider, command);
             }
             case SCALE_UP -> {
                 return false;
             }
         }
-        metrics.controlCommand(command.getAction().name());
-        log.info("Executor {} applied {} (tool={}, provider={}, command {}, by '{}': {})", config.executorId(),
-                command.getAction(), tool, provider, command.getCommandId(), command.getIssuedBy(), command.getReason());
+        if (replayed) {
+            metrics.controlCommandRecovered(command.getAction().name());
+        } else {
+            metrics.controlCommand(command.getAction().name());
+        }
+        log.info("Executor {} {} {} (tool={}, provider={}, command {} issued at {}, by '{}': {})", config.executorId(),
+                replayed ? "recovered" : "applied", command.getAction(), tool, provider, command.getCommandId(),
+                command.getIssuedAt(), command.getIssuedBy(), command.getReason());
         return true;
     }
 
@@ -108,25 +156,53 @@ final class ControlHandler {
     private void throttle(ControlCommand command, Instant expires) {
         String provider = command.getProvider();
         if (command.getRatePerS() != null) {
+            String scope = take(RATE + provider, command);
             resilience.throttle(provider, command.getRatePerS());
-            undoAt(expires, () -> resilience.unthrottle(provider));
+            undoAt(scope, command, expires, () -> resilience.unthrottle(provider));
         } else {
+            String scope = take(IN_FLIGHT, command);
             requests.limitInFlight((int) Math.max(1, config.maxInFlight() * config.throttleFactor()));
-            undoAt(expires, () -> requests.limitInFlight(config.maxInFlight()));
+            undoAt(scope, command, expires, () -> requests.limitInFlight(config.maxInFlight()));
         }
     }
 
-    private void unthrottle(String provider) {
+    private void unthrottle(String provider, ControlCommand command) {
+        if (provider == null) {
+            // Everything is lifted: no earlier undo may act any more.
+            inForce.keySet().removeIf(scope -> scope.startsWith(RATE) || scope.equals(IN_FLIGHT));
+        }
+        take(RATE + provider, command);
         resilience.unthrottle(provider);
         if (provider == null) {
             requests.limitInFlight(config.maxInFlight());
         }
     }
 
-    private void undoAt(Instant expires, Runnable undo) {
-        if (expires != null) {
-            long delay = Math.max(0, Duration.between(clock.instant(), expires).toMillis());
-            timers.schedule(undo, delay, TimeUnit.MILLISECONDS);
+    private static String breakerScope(String tool, String provider) {
+        return "breaker:" + tool + "|" + provider;
+    }
+
+    /** Makes {@code command} the one in force for {@code scope}; returns the scope. */
+    private String take(String scope, ControlCommand command) {
+        inForce.put(scope, command.getCommandId());
+        return scope;
+    }
+
+    /** Runs {@code undo} at {@code expires}, if {@code command} is then still the one in force for {@code scope}. */
+    private void undoAt(String scope, ControlCommand command, Instant expires, Runnable undo) {
+        if (expires == null) {
+            return;
         }
+        long delay = Math.max(0, Duration.between(clock.instant(), expires).toMillis());
+        String id = command.getCommandId();
+        timers.schedule(() -> {
+            if (inForce.remove(scope, id)) {
+                undo.run();
+                log.info("Executor {} undid {} of command {}: it expired at {}", config.executorId(),
+                        command.getAction(), id, expires);
+            } else {
+                log.debug("Expiry of command {} ignored: a later command is in force for {}", id, scope);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 }

@@ -29,6 +29,7 @@ public final class ExecutorConfig {
     private final ProcessingOrder processingOrder;
     private final int partitionQueueLimit;
     private final Duration revocationDrain;
+    private final Duration controlReplay;
     private final Map<String, Double> providerRates;
     private final float breakerFailureRatePercent;
     private final int breakerMinimumCalls;
@@ -75,6 +76,7 @@ public final class ExecutorConfig {
         partitionQueueLimit = b.partitionQueueLimit == 0 ? maxInFlight
                 : atLeast("executor.partition-queue-limit", b.partitionQueueLimit, 1);
         revocationDrain = nonNegative("executor.revocation-drain", b.revocationDrain);
+        controlReplay = nonNegative("executor.control-replay", b.controlReplay);
         TreeMap<String, Double> rates = new TreeMap<>();
         b.providerRates.forEach((provider, rate) -> {
             Objects.requireNonNull(provider, "executor.rate-limits key == null");
@@ -113,7 +115,7 @@ public final class ExecutorConfig {
                 .maxAttempts(maxAttempts)
                 .maxTimeout(maxTimeout).retryBackoff(retryBackoff).heartbeatInterval(heartbeatInterval)
                 .maxArgumentsBytes(maxArgumentsBytes).processingOrder(processingOrder)
-                .revocationDrain(revocationDrain).providerRates(providerRates)
+                .revocationDrain(revocationDrain).controlReplay(controlReplay).providerRates(providerRates)
                 .breakerFailureRatePercent(breakerFailureRatePercent).breakerMinimumCalls(breakerMinimumCalls)
                 .breakerOpenDuration(breakerOpenDuration).throttleFactor(throttleFactor);
         // A limit that only followed maxInFlight keeps following it.
@@ -161,6 +163,12 @@ public final class ExecutorConfig {
 
     /** How long revoked partitions' in-flight work may finish before it is abandoned (default 5 s). */
     public Duration revocationDrain() { return revocationDrain; }
+
+    /**
+     * How far back in {@code toolformer.control} a starting executor looks for commands still in force
+     * (default 1 day, the topic's retention; 0: none, start with everything closed).
+     */
+    public Duration controlReplay() { return controlReplay; }
 
     /** Requests per second per provider ({@code "*"}: all requests together); absent = unlimited. */
     public Map<String, Double> providerRates() { return providerRates; }
@@ -220,6 +228,7 @@ public final class ExecutorConfig {
         private ProcessingOrder processingOrder = ProcessingOrder.UNORDERED;
         private int partitionQueueLimit;
         private Duration revocationDrain = Duration.ofSeconds(5);
+        private Duration controlReplay = Duration.ofDays(1);
         private Map<String, Double> providerRates = Map.of();
         private float breakerFailureRatePercent = 50;
         private int breakerMinimumCalls = 20;
@@ -252,6 +261,8 @@ public final class ExecutorConfig {
         public Builder partitionQueueLimit(int value) { partitionQueueLimit = value; return this; }
 
         public Builder revocationDrain(Duration value) { revocationDrain = value; return this; }
+
+        public Builder controlReplay(Duration value) { controlReplay = value; return this; }
 
         public Builder providerRates(Map<String, Double> value) {
             providerRates = Map.copyOf(Objects.requireNonNull(value, "executor.rate-limits == null"));

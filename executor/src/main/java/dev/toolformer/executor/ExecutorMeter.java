@@ -37,6 +37,9 @@ enum ExecutorMeter {
     PAUSED_PARTITIONS("toolformer_executor_paused_partitions", "Request partitions paused by backpressure",
             Type.GAUGE, "executor_id"),
     CONTROL_COMMANDS("toolformer_executor_control_commands_total", "Control commands applied, by action",
+            Type.COUNTER, "action"),
+    CONTROL_COMMANDS_RECOVERED("toolformer_executor_control_commands_recovered_total",
+            "Control commands published before this executor started and still in force, applied at start, by action",
             Type.COUNTER, "action");
 
     /** The spec's buckets for {@link #REQUEST_DURATION}, in seconds. */

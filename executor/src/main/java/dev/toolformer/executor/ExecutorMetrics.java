@@ -153,6 +153,10 @@ final class ExecutorMetrics {
         counter(ExecutorMeter.CONTROL_COMMANDS, "action", action).increment();
     }
 
+    void controlCommandRecovered(String action) {
+        counter(ExecutorMeter.CONTROL_COMMANDS_RECOVERED, "action", action).increment();
+    }
+
     void inFlightNow(int inFlight) {
         peakInFlight.accumulateAndGet(inFlight, Math::max);
     }

@@ -83,7 +83,7 @@ public final class ToolExecutor implements AutoCloseable {
         this.clientMetrics = List.of(new KafkaClientMetrics(requests), new KafkaClientMetrics(producer));
         clientMetrics.forEach(m -> m.bindTo(meters));
         this.control = new ControlListener(new KafkaConsumer<>(kafka.consumer(null, config.executorId() + "-control")),
-                new ControlHandler(config, resilience, handler, metrics, clock, timers),
+                new ControlHandler(config, resilience, handler, metrics, clock, timers), config.controlReplay(),
                 e -> fail(Topics.CONTROL.name() + " and " + Topics.SPECULATION_OUTCOMES.name(), e));
         this.heartbeat = new HeartbeatPublisher(config.executorId(), producer, this::stats, loop::lag, clock);
         metrics.bindInstance(handler::inFlight, handler::inFlightBytes, handler::maxInFlight, loop::pausedPartitions);

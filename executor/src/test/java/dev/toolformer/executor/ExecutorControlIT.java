@@ -138,6 +138,55 @@ class ExecutorControlIT {
         }
     }
 
+    /**
+     * A scale-out or rollout while an alert fires: commands published before the executor started are in
+     * force when it is ready — a forced-open breaker refuses, a rate throttle paces — while one closed since
+     * and a probing one whose probe delay is over are not.
+     */
+    @Test
+    @Timeout(90)
+    void shouldStartWithTheBreakersAndThrottlesInForceWhenItStartsAfterTheirCommands(KafkaTestCluster cluster)
+            throws Exception {
+        try (ExecutorHarness harness = new ExecutorHarness(cluster)) {
+            String down = cluster.uniqueName("down");
+            String reopened = cluster.uniqueName("closed-since");
+            String probed = cluster.uniqueName("probed-long-ago");
+            String slow = cluster.uniqueName("slow");
+            harness.command("*", ControlAction.OPEN_BREAKER, ControlCommand.newBuilder().setTool("echo").setProvider(down));
+            harness.command("*", ControlAction.OPEN_BREAKER, ControlCommand.newBuilder().setTool("echo")
+                    .setProvider(reopened));
+            harness.command("*", ControlAction.CLOSE_BREAKER, ControlCommand.newBuilder().setTool("echo")
+                    .setProvider(reopened));
+            harness.command("*", ControlAction.OPEN_BREAKER, ControlCommand.newBuilder().setTool("echo")
+                    .setProvider(probed).setProbeAfterMs(1L));
+            harness.command("*", ControlAction.THROTTLE, ControlCommand.newBuilder().setProvider(slow).setRatePerS(2.0));
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+            ToolExecutor executor = harness.start(harness.config("late").build(), TOOLS, meters);
+            await().atMost(Duration.ofSeconds(30)).until(executor::isReady);
+
+            ToolResult refused = runOne(harness, request("echo", "{}").setProvider(down).build());
+            assertThat(refused.getStatus()).isEqualTo(ToolStatus.UNAVAILABLE);
+            assertThat(refused.getError().getType()).isEqualTo("CircuitOpen");
+            assertThat(runOne(harness, request("echo", "{}").setProvider(reopened).build()).getStatus())
+                    .isEqualTo(ToolStatus.SUCCESS);
+            assertThat(runOne(harness, request("echo", "{}").setProvider(probed).build()).getStatus())
+                    .isEqualTo(ToolStatus.SUCCESS);
+            // 6 calls at 2 per second cannot all start within 2 seconds, however slow the machine.
+            List<ToolResult> paced = runAll(harness, slow, 6);
+            assertThat(paced).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ToolStatus.SUCCESS));
+            assertThat(spreadMillis(paced)).isGreaterThanOrEqualTo(2_000);
+            assertThat(meters.get("toolformer_executor_control_commands_recovered_total").tag("action", "THROTTLE")
+                    .counter().count()).isGreaterThanOrEqualTo(1.0);
+            assertThat(applied(meters, ControlAction.OPEN_BREAKER)).isZero();
+        } finally {
+            // Later executors on this broker replay the topic too.
+            try (ExecutorHarness harness = new ExecutorHarness(cluster)) {
+                harness.command("*", ControlAction.RESUME, ControlCommand.newBuilder().setTool("echo"));
+            }
+        }
+    }
+
     private static ToolResult runOne(ExecutorHarness harness, ToolRequest request) {
         harness.send(List.of(request));
         await().atMost(Duration.ofSeconds(30)).until(() -> harness.result(request.getRequestId()) != null);
