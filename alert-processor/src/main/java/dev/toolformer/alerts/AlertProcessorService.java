@@ -75,13 +75,15 @@ public final class AlertProcessorService implements AutoCloseable {
                 config.rules(), config.rules().incidents().rules().size());
     }
 
+    /** True while the topology runs (or rebalances) and the incident responder runs. */
     public synchronized boolean isRunning() {
-        return streams != null && streams.state().isRunningOrRebalancing();
+        return streams != null && streams.state().isRunningOrRebalancing() && responder != null
+                && responder.isRunning();
     }
 
-    /** The error that stopped the topology, described for an operator; empty while it runs. */
-    public Optional<RuntimeException> failure() {
-        return Optional.ofNullable(failure.get());
+    /** The error that stopped the topology or the incident responder, described for an operator; empty while they run. */
+    public synchronized Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure.get()).or(() -> responder == null ? Optional.empty() : responder.failure());
     }
 
     /** Alerts firing now, by fingerprint, for the dashboard API; empty before {@link #start()}. */

@@ -9,29 +9,41 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.schema.Silence;
+import dev.toolformer.common.deadletter.DeadLetters;
+import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.DeadLetter;
+import dev.toolformer.schema.DeadLetterReason;
 import dev.toolformer.schema.IncidentAction;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -44,19 +56,26 @@ import org.slf4j.LoggerFactory;
  * sends, webhooks, Admin calls, scaling) runs on virtual threads, never inside a Streams processor.
  * Every instance also reads all of toolformer.silences and the firing alerts, for silences,
  * acknowledgements and inhibition.
+ * <p>
+ * Supervised: a failed commit (a rebalance, a timeout, the broker away) is logged and the loop goes on —
+ * uncommitted alerts are read again, here or by their next owner; an alert event that makes planning
+ * fail is dead-lettered with the reason and the others go on; an authentication or authorization error,
+ * or anything else unexpected, ends the responder and is reported by {@link #failure()}, which makes the
+ * service not ready.
  */
 final class IncidentResponder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IncidentResponder.class);
     private static final AvroSerde<AlertEvent> ALERTS = AvroSerde.of(AlertEvent.class);
 
     private static final AvroSerde<IncidentAction> INCIDENTS = AvroSerde.of(IncidentAction.class);
+    private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
     private static final Duration HISTORY_TIMEOUT = Duration.ofSeconds(60);
 
     private final AlertConfig config;
     private final KafkaSettings kafka;
     private final Clock clock;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Consumer<String, byte[]> consumer;
+    private final Producer<String, byte[]> producer;
     private final TopicView<Silence> silences;
     private final TopicView<AlertEvent> firing;
     private final ResponsePlanner planner;
@@ -65,20 +84,32 @@ final class IncidentResponder implements AutoCloseable {
     private final ActionRunner runner;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread thread;
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final Duration historyTimeout;
     private Admin admin;
     private volatile boolean running = true;
 
     IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock) {
+        this(config, kafka, scaleUp, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
+                        responderGroup(config))), new KafkaProducer<>(kafka.producer(responderGroup(config))),
+                new TopicView<>(kafka, Silences.TOPIC_NAME, Silences.SERDE::decode, (k, v) -> true),
+                new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),
+                HISTORY_TIMEOUT);
+    }
+
+    /** A responder on these clients and views (which it owns and closes); for tests with mock clients. */
+    IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock,
+                      Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, TopicView<Silence> silences,
+                      TopicView<AlertEvent> firing, Duration historyTimeout) {
+        this.historyTimeout = historyTimeout;
         this.config = config;
         this.kafka = kafka;
         this.clock = clock;
         IncidentPolicy policy = config.rules().incidents();
-        String group = config.applicationId() + "-responder";
-        this.consumer = new KafkaConsumer<>(kafka.consumer(group, group));
-        this.producer = new KafkaProducer<>(kafka.producer(group));
-        this.silences = new TopicView<>(kafka, Silences.TOPIC_NAME, Silences.SERDE::decode, (k, v) -> true);
-        this.firing = new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode,
-                (k, v) -> v.getState() == AlertState.FIRING);
+        this.consumer = consumer;
+        this.producer = producer;
+        this.silences = silences;
+        this.firing = firing;
         this.planner = new ResponsePlanner(policy);
         this.grouper = new NotificationGrouper(policy.route());
         this.mutes = new Mutes(silences.values(), firing.values(), policy.inhibitions());
@@ -88,10 +119,27 @@ final class IncidentResponder implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("incident-responder-" + config.applicationId()).unstarted(this::run);
     }
 
+    private static String responderGroup(AlertConfig config) {
+        return config.applicationId() + "-responder";
+    }
+
     void start() {
         silences.start();
         firing.start();
         thread.start();
+    }
+
+    /**
+     * The error that ended the responder or one of its views, described for an operator; empty while they run
+     * (retrying what a retry can fix).
+     */
+    Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure.get()).or(silences::failure).or(firing::failure);
+    }
+
+    /** True while its thread runs and nothing has failed. */
+    boolean isRunning() {
+        return thread.isAlive() && failure().isEmpty();
     }
 
     /** Alerts firing now, by fingerprint (a live view of toolformer.alerts). */
@@ -125,15 +173,30 @@ final class IncidentResponder implements AutoCloseable {
             silences.awaitCaughtUp(Duration.ofSeconds(30));
             firing.awaitCaughtUp(Duration.ofSeconds(30));
             recover();
+            long backoff = 500;
             while (running) {
-                pollOnce();
+                try {
+                    pollOnce();
+                    backoff = 500;
+                } catch (WakeupException | AuthorizationException | AuthenticationException
+                         | UnsupportedVersionException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    LOG.warn("incident responder: {}; going on in {} ms", e.toString(), backoff);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(30_000, backoff * 2);
+                }
             }
         } catch (WakeupException e) {
             // closing
-        } catch (AuthorizationException | UnsupportedVersionException e) {
-            LOG.error("incident responder stops: {}", e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // An access error, or a bug: stopping is the honest answer, and it must be seen.
+            LOG.error("incident responder stops: {}", e.toString(), e);
+            String doing = "incident responder of " + config.applicationId() + " stopped";
+            failure.compareAndSet(null, KafkaAccessException.from(e, doing, kafka).<RuntimeException>map(a -> a)
+                    .orElseGet(() -> new IllegalStateException(doing + ": " + e, e)));
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
@@ -146,7 +209,7 @@ final class IncidentResponder implements AutoCloseable {
         try {
             List<IncidentAction> log = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.INCIDENTS.name(), since,
-                    HISTORY_TIMEOUT)) {
+                    historyTimeout)) {
                 try {
                     log.add(INCIDENTS.decode(r.value()));
                 } catch (DecodeException e) {
@@ -156,7 +219,7 @@ final class IncidentResponder implements AutoCloseable {
             }
             Map<String, AlertEvent> latest = new HashMap<>(firing.values());
             for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.ALERTS.name(), since,
-                    HISTORY_TIMEOUT)) {
+                    historyTimeout)) {
                 try {
                     AlertEvent event = ALERTS.decode(r.value());
                     AlertEvent known = latest.get(event.getFingerprint());
@@ -194,11 +257,19 @@ final class IncidentResponder implements AutoCloseable {
         Map<String, List<ResponsePlanner.Run>> runs = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             AlertEvent alert = decode(record, now);
-            if (alert != null) {
+            if (alert == null) {
+                continue;
+            }
+            try {
                 if (alert.getState() == AlertState.RESOLVED) {
                     grouper.resolve(alert);
                 }
                 planner.onEvent(alert, now, mutes).forEach(t -> dispatch(t, now, runs));
+            } catch (RuntimeException e) {
+                // One alert event that cannot be planned must not stop the others: it goes to the DLQ with why.
+                LOG.error("incident responder cannot plan {}-{}@{}; dead-lettering it", record.topic(),
+                        record.partition(), record.offset(), e);
+                deadLetter(record, e);
             }
         }
         planner.due(now, mutes, firing.values()).forEach(t -> dispatch(t, now, runs));
@@ -208,8 +279,39 @@ final class IncidentResponder implements AutoCloseable {
         awaitAll(batch);
         if (!records.isEmpty()) {
             producer.flush();
-            consumer.commitSync();
+            commit();
         }
+    }
+
+    /**
+     * Commits what was read. A commit the group refuses (a rebalance moved the partitions) or that times out
+     * is not fatal: the alerts are read again by their owner, whose cooldowns and recovered history keep
+     * actions from running twice where they can.
+     */
+    private void commit() {
+        try {
+            consumer.commitSync();
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            LOG.warn("incident responder commit refused by a rebalance ({}); the alerts are read again by their owner",
+                    e.toString());
+        } catch (WakeupException | AuthorizationException | AuthenticationException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.warn("incident responder commit failed ({}); retried with the next batch", e.toString());
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, RuntimeException error) {
+        DeadLetter letter = DeadLetters.of(record.topic(), record.partition(), record.offset(),
+                record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                record.value(), record.headers(), DeadLetterReason.INTERNAL, "incident responder: " + error,
+                1, "alert-processor:" + config.applicationId(), clock.instant());
+        producer.send(new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter)), (md, e) -> {
+            if (e != null) {
+                LOG.error("cannot dead-letter {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                        e.toString());
+            }
+        });
     }
 
     private void dispatch(ResponsePlanner.Task task, Instant now, Map<String, List<ResponsePlanner.Run>> runs) {
