@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
+import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
 import dev.toolformer.common.security.Redactor;
 
 /**
@@ -106,6 +107,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         // Undecodable input goes to toolformer.dlq with its reason; the stream goes on.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        // So does a record that decodes but makes a processor throw: one bad record must not stop the app.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class.getName());
         p.putAll(overrides);
         return p;
     }
