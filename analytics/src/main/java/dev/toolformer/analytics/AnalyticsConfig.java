@@ -48,8 +48,21 @@ public record AnalyticsConfig(String applicationId, Duration windowSize, Duratio
     public static final Duration DEFAULT_HEALTH_PUBLISH_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_HEALTH_FORGET_AFTER = Duration.ofDays(1);
 
+    /** The most an executor's clock may be off before its event times are clamped (see {@link #clockSkewTolerance()}). */
+    public static final Duration MAX_CLOCK_SKEW_TOLERANCE = Duration.ofSeconds(10);
+
     /** What Kafka accepts in an application id, which becomes part of topic names. */
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
+
+    /**
+     * How far an event time may be from the broker's append time of its record before it is clamped: half the
+     * grace, at most {@link #MAX_CLOCK_SKEW_TOLERANCE}. Below the grace on purpose: a clock ahead by up to
+     * the tolerance then moves stream time too little to make anyone's on-time results late.
+     */
+    public Duration clockSkewTolerance() {
+        Duration half = grace.dividedBy(2);
+        return half.compareTo(MAX_CLOCK_SKEW_TOLERANCE) < 0 ? half : MAX_CLOCK_SKEW_TOLERANCE;
+    }
 
     public AnalyticsConfig {
         if (applicationId == null || !APPLICATION_ID.matcher(applicationId).matches()) {

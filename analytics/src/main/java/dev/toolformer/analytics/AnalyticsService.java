@@ -3,12 +3,16 @@ package dev.toolformer.analytics;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -27,12 +31,13 @@ public final class AnalyticsService implements AutoCloseable {
     private final AnalyticsQueries queries;
     private final AnalyticsApi api;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final LongAdder clamped = new LongAdder();
 
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
         Objects.requireNonNull(kafka, "kafka == null");
         Properties props = streamsProperties(config, kafka);
-        this.streams = new KafkaStreams(AnalyticsTopology.build(config), props);
+        this.streams = new KafkaStreams(AnalyticsTopology.build(config, clamped), props);
         ThreadReplacementPolicy policy = ThreadReplacementPolicy.standard();
         streams.setUncaughtExceptionHandler(e -> {
             StreamThreadExceptionResponse response = policy.handle(e);
@@ -78,6 +83,29 @@ public final class AnalyticsService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /**
+     * Input records whose event time was clamped to the broker's append time since this instance started: their
+     * executor's clock was off by more than {@link AnalyticsConfig#clockSkewTolerance()}.
+     */
+    public long clampedRecords() {
+        return clamped.sum();
+    }
+
+    /**
+     * Records Streams dropped since this instance started (its {@code dropped-records-total} task metrics): above
+     * all, results later than their window's grace, which no aggregate counts.
+     */
+    public double droppedRecords() {
+        double dropped = 0;
+        for (Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
+            if (metric.getKey().name().equals("dropped-records-total")
+                    && metric.getValue().metricValue() instanceof Number n) {
+                dropped += n.doubleValue();
+            }
+        }
+        return dropped;
     }
 
     /** The error that shut this client down, described for an operator; empty while it runs. */

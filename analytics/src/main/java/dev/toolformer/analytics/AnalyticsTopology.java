@@ -1,6 +1,7 @@
 package dev.toolformer.analytics;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.List;
 
 import dev.toolformer.analytics.internal.CostAccumulator;
@@ -74,7 +75,16 @@ public final class AnalyticsTopology {
     }
 
     public static Topology build(AnalyticsConfig config) {
+        return build(config, new LongAdder());
+    }
+
+    /**
+     * The topology, counting in {@code clamped} the input records whose event time was clamped to the broker's
+     * append time (see {@link EventTimeExtractor}).
+     */
+    public static Topology build(AnalyticsConfig config, LongAdder clamped) {
         StreamsBuilder builder = new StreamsBuilder();
+        EventTimeExtractor eventTime = new EventTimeExtractor(config.clockSkewTolerance(), false, clamped);
         builder.addStateStore(Deduplicator.store(RESULT_IDS_STORE, config.dedupRetention()));
         builder.addStateStore(Deduplicator.store(SPECULATION_IDS_STORE, config.dedupRetention()));
         builder.addStateStore(BurnRateProcessor.bucketStore());
@@ -84,7 +94,7 @@ public final class AnalyticsTopology {
         KStream<String, ToolResult> results = builder
                 // Event time is finished_at, so a result lands in the minute it finished, not when it was published.
                 .stream(Topics.RESULTS.name(), Consumed.with(Topics.RESULTS.keySerde(), Topics.RESULTS.valueSerde())
-                        .withTimestampExtractor(new EventTimeExtractor())
+                        .withTimestampExtractor(eventTime)
                         .withName("results-source"))
                 // A request re-run after an executor crash may have two results: only the first counts.
                 .processValues(() -> new Deduplicator<>(RESULT_IDS_STORE, config.dedupRetention(),
@@ -94,8 +104,8 @@ public final class AnalyticsTopology {
                         Named.as("results-slim"));
         slo(results, config);
         cost(results, config);
-        speculation(builder, results, config);
-        health(builder, config);
+        speculation(builder, results, config, eventTime);
+        health(builder, config, new EventTimeExtractor(config.clockSkewTolerance(), true, clamped));
         return builder.build();
     }
 
@@ -194,7 +204,8 @@ public final class AnalyticsTopology {
     }
 
     /** Speculative results joined with their outcomes, per tool and window, to toolformer.speculation. */
-    static void speculation(StreamsBuilder builder, KStream<String, ToolResult> results, AnalyticsConfig config) {
+    static void speculation(StreamsBuilder builder, KStream<String, ToolResult> results, AnalyticsConfig config,
+                            EventTimeExtractor eventTime) {
         Serde<String> keys = Topics.RESULTS.keySerde();
         Serde<ToolResult> resultValues = Topics.RESULTS.valueSerde();
         Serde<SpeculationOutcome> outcomeValues = Topics.SPECULATION_OUTCOMES.valueSerde();
@@ -204,7 +215,7 @@ public final class AnalyticsTopology {
         // brings a request's result and its outcome to the same join task, whatever wrote the source topics.
         KStream<String, SpeculationOutcome> outcomes = builder.stream(Topics.SPECULATION_OUTCOMES.name(),
                         Consumed.with(Topics.SPECULATION_OUTCOMES.keySerde(), outcomeValues)
-                                .withTimestampExtractor(new EventTimeExtractor())
+                                .withTimestampExtractor(eventTime)
                                 .withName("outcomes-source"))
                 .repartition(Repartitioned.with(keys, outcomeValues).withName("speculation-outcomes-by-id"));
         // An unresolved call reaches the windows one speculation window plus grace after it finished; the second
@@ -252,10 +263,10 @@ public final class AnalyticsTopology {
     }
 
     /** Executor health from heartbeats to the compacted toolformer.health. */
-    static void health(StreamsBuilder builder, AnalyticsConfig config) {
+    static void health(StreamsBuilder builder, AnalyticsConfig config, EventTimeExtractor eventTime) {
         builder.stream(Topics.HEARTBEATS.name(), Consumed.with(Topics.HEARTBEATS.keySerde(),
                                 Topics.HEARTBEATS.valueSerde())
-                        .withTimestampExtractor(new EventTimeExtractor())
+                        .withTimestampExtractor(eventTime)
                         .withName("heartbeats-source"))
                 .process(() -> new HealthProcessor(config), Named.as("executor-health"), HEALTH_STORE)
                 .to(Topics.HEALTH.name(), Produced.with(Topics.HEALTH.keySerde(), Topics.HEALTH.valueSerde())

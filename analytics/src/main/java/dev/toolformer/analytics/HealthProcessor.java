@@ -22,7 +22,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Executor health from heartbeats, keyed by executor id. An executor is UP while its latest heartbeat's
- * {@code sent_at} is at most the heartbeat timeout old by this task's wall clock, DOWN after. A
+ * {@code sent_at} (the record's timestamp: clamped to the broker's append time when the executor's clock is
+ * off, see {@link EventTimeExtractor}) is at most the heartbeat timeout old by this task's wall clock, DOWN
+ * after. A
  * wall-clock punctuator checks every {@link #CHECK_INTERVAL}, so silence is detected when nothing flows.
  * Published on every change of state (a new executor, UP to DOWN, DOWN to UP) and every executor again
  * each publish interval, with its latest resources; a heartbeat that changes nothing but the resources
@@ -65,16 +67,18 @@ final class HealthProcessor implements Processor<String, ExecutorHeartbeat, Stri
         }
         String id = heartbeat.getExecutorId();
         ExecutorHealth previous = executors.get(id);
-        if (previous != null && heartbeat.getSentAt().isBefore(previous.getLastSeen())) {
+        // The record's timestamp is sent_at, clamped to the broker's append time when the executor's clock is off.
+        Instant sentAt = Instant.ofEpochMilli(record.timestamp());
+        if (previous != null && sentAt.isBefore(previous.getLastSeen())) {
             return;
         }
         long now = context.currentSystemTimeMs();
-        HealthState state = now - heartbeat.getSentAt().toEpochMilli() > timeoutMs ? HealthState.DOWN : HealthState.UP;
+        HealthState state = now - sentAt.toEpochMilli() > timeoutMs ? HealthState.DOWN : HealthState.UP;
         boolean changed = previous == null || previous.getState() != state;
         ExecutorHealth health = ExecutorHealth.newBuilder()
                 .setExecutorId(id)
                 .setState(state)
-                .setLastSeen(heartbeat.getSentAt())
+                .setLastSeen(sentAt)
                 .setHeapUsedBytes(heartbeat.getHeapUsedBytes())
                 .setHeapMaxBytes(heartbeat.getHeapMaxBytes())
                 .setCpuPercent(heartbeat.getCpuPercent())

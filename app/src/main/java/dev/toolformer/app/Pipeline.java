@@ -124,6 +124,7 @@ final class Pipeline implements AutoCloseable {
 
         Path streams = options.dataDir().resolve("streams");
         analytics = new AnalyticsService(AnalyticsConfig.defaults(streams.resolve("analytics")), kafka);
+        AnalyticsMeters.bind(metrics, analytics);
         analytics.start();
         started.push(() -> analytics.close(Duration.ofSeconds(30)));
 

@@ -155,8 +155,10 @@ final class ServiceCommands {
             AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace)
                     .withApplicationId(applicationId);
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
+            PrometheusMeterRegistry metrics = metrics("analytics");
+            AnalyticsMeters.bind(metrics, service);
             service.start();
-            return run("analytics", options, httpPort, metrics("analytics"), () -> service.close(Duration.ofSeconds(30)),
+            return run("analytics", options, httpPort, metrics, () -> service.close(Duration.ofSeconds(30)),
                     service::isRunning, service::failure, null, service.api()::register);
         }
     }

@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public record Topic<V extends SpecificRecord>(
         String name, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
-        String purpose) {
+        String purpose, boolean brokerTimestamps) {
 
     /** How the broker keeps the topic's records. */
     public enum CleanupPolicy {
@@ -24,6 +24,20 @@ public record Topic<V extends SpecificRecord>(
         DELETE,
         /** The latest record per key is kept forever (the topic is a table). */
         COMPACT
+    }
+
+    /** A topic whose records keep their producers' timestamps (CreateTime). */
+    public Topic(String name, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
+                 String purpose) {
+        this(name, keyDescription, valueType, cleanupPolicy, retention, purpose, false);
+    }
+
+    /**
+     * The same topic with the broker's timestamps: created with {@code message.timestamp.type=LogAppendTime},
+     * so its records' timestamps say when the broker appended them, whatever the producer's clock says.
+     */
+    public Topic<V> withBrokerTimestamps() {
+        return new Topic<>(name, keyDescription, valueType, cleanupPolicy, retention, purpose, true);
     }
 
     public Topic {
@@ -46,12 +60,16 @@ public record Topic<V extends SpecificRecord>(
 
     /** The broker-side configs this topic is created with. */
     public Map<String, String> configs() {
-        return switch (cleanupPolicy) {
+        Map<String, String> configs = new java.util.TreeMap<>(switch (cleanupPolicy) {
             case DELETE -> Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                     TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
             case COMPACT -> Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        };
+        });
+        if (brokerTimestamps) {
+            configs.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+        }
+        return Map.copyOf(configs);
     }
 
     @Override

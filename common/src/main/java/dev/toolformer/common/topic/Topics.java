@@ -27,11 +27,12 @@ public final class Topics {
     public static final Topic<ToolRequest> REQUESTS = delete("toolformer.requests", "request_id",
             ToolRequest.class, DAY.multipliedBy(7), "tool calls to run");
     public static final Topic<ToolResult> RESULTS = delete("toolformer.results", "request_id",
-            ToolResult.class, DAY.multipliedBy(7), "one final result per request");
+            ToolResult.class, DAY.multipliedBy(7), "one final result per request").withBrokerTimestamps();
     public static final Topic<SpeculationOutcome> SPECULATION_OUTCOMES = delete("toolformer.speculation-outcomes",
-            "request_id", SpeculationOutcome.class, DAY.multipliedBy(7), "was a speculative call used");
+            "request_id", SpeculationOutcome.class, DAY.multipliedBy(7), "was a speculative call used")
+            .withBrokerTimestamps();
     public static final Topic<ExecutorHeartbeat> HEARTBEATS = delete("toolformer.heartbeats", "executor_id",
-            ExecutorHeartbeat.class, DAY, "liveness, heap, cpu, in-flight, lag");
+            ExecutorHeartbeat.class, DAY, "liveness, heap, cpu, in-flight, lag").withBrokerTimestamps();
     public static final Topic<ControlCommand> CONTROL = delete("toolformer.control", "target",
             ControlCommand.class, DAY, "breaker / throttle / cancel / resume, to executors");
     public static final Topic<DeadLetter> DLQ = delete("toolformer.dlq", "original key",
