@@ -108,6 +108,11 @@ final class ServiceCommands {
                         + " alone (default: ${DEFAULT-VALUE}, 64 MiB).")
         long maxInFlightBytes;
 
+        @Option(names = "--max-unknown-names", paramLabel = "N", defaultValue = "100",
+                description = "Providers, and models, outside the price table and rate limits that keep their own name"
+                        + " in metrics, breakers and results; the rest are 'other' (default: ${DEFAULT-VALUE}).")
+        int maxUnknownNames;
+
         @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
         Path pricing;
 
@@ -119,7 +124,7 @@ final class ServiceCommands {
             AdminToken token = adminToken.load();
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
             ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
-                    .maxInFlightBytes(maxInFlightBytes).build();
+                    .maxInFlightBytes(maxInFlightBytes).maxUnknownNames(maxUnknownNames).build();
             PrometheusMeterRegistry metrics = metrics("executor");
             KafkaSettings kafka = options.kafka.settings();
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),

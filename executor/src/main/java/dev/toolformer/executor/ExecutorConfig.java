@@ -30,6 +30,7 @@ public final class ExecutorConfig {
     private final int partitionQueueLimit;
     private final Duration revocationDrain;
     private final Duration controlReplay;
+    private final int maxUnknownNames;
     private final Map<String, Double> providerRates;
     private final float breakerFailureRatePercent;
     private final int breakerMinimumCalls;
@@ -77,6 +78,7 @@ public final class ExecutorConfig {
                 : atLeast("executor.partition-queue-limit", b.partitionQueueLimit, 1);
         revocationDrain = nonNegative("executor.revocation-drain", b.revocationDrain);
         controlReplay = nonNegative("executor.control-replay", b.controlReplay);
+        maxUnknownNames = atLeast("executor.max-unknown-names", b.maxUnknownNames, 0);
         TreeMap<String, Double> rates = new TreeMap<>();
         b.providerRates.forEach((provider, rate) -> {
             Objects.requireNonNull(provider, "executor.rate-limits key == null");
@@ -115,7 +117,7 @@ public final class ExecutorConfig {
                 .maxAttempts(maxAttempts)
                 .maxTimeout(maxTimeout).retryBackoff(retryBackoff).heartbeatInterval(heartbeatInterval)
                 .maxArgumentsBytes(maxArgumentsBytes).processingOrder(processingOrder)
-                .revocationDrain(revocationDrain).controlReplay(controlReplay).providerRates(providerRates)
+                .revocationDrain(revocationDrain).controlReplay(controlReplay).maxUnknownNames(maxUnknownNames).providerRates(providerRates)
                 .breakerFailureRatePercent(breakerFailureRatePercent).breakerMinimumCalls(breakerMinimumCalls)
                 .breakerOpenDuration(breakerOpenDuration).throttleFactor(throttleFactor);
         // A limit that only followed maxInFlight keeps following it.
@@ -169,6 +171,12 @@ public final class ExecutorConfig {
      * (default 1 day, the topic's retention; 0: none, start with everything closed).
      */
     public Duration controlReplay() { return controlReplay; }
+
+    /**
+     * How many providers, and how many models, outside the price table and the rate limits keep their own
+     * name in metrics, breakers and results (default 100 each); the rest are reported as {@code other}.
+     */
+    public int maxUnknownNames() { return maxUnknownNames; }
 
     /** Requests per second per provider ({@code "*"}: all requests together); absent = unlimited. */
     public Map<String, Double> providerRates() { return providerRates; }
@@ -229,6 +237,7 @@ public final class ExecutorConfig {
         private int partitionQueueLimit;
         private Duration revocationDrain = Duration.ofSeconds(5);
         private Duration controlReplay = Duration.ofDays(1);
+        private int maxUnknownNames = 100;
         private Map<String, Double> providerRates = Map.of();
         private float breakerFailureRatePercent = 50;
         private int breakerMinimumCalls = 20;
@@ -263,6 +272,8 @@ public final class ExecutorConfig {
         public Builder revocationDrain(Duration value) { revocationDrain = value; return this; }
 
         public Builder controlReplay(Duration value) { controlReplay = value; return this; }
+
+        public Builder maxUnknownNames(int value) { maxUnknownNames = value; return this; }
 
         public Builder providerRates(Map<String, Double> value) {
             providerRates = Map.copyOf(Objects.requireNonNull(value, "executor.rate-limits == null"));

@@ -38,6 +38,9 @@ enum ExecutorMeter {
             Type.GAUGE, "executor_id"),
     CONTROL_COMMANDS("toolformer_executor_control_commands_total", "Control commands applied, by action",
             Type.COUNTER, "action"),
+    NAMES_OVERFLOWED("toolformer_executor_names_overflowed_total",
+            "Tool, provider or model names of requests reported as 'other': unknown tools, and names past max-unknown-names",
+            Type.COUNTER, "kind"),
     CONTROL_COMMANDS_RECOVERED("toolformer_executor_control_commands_recovered_total",
             "Control commands published before this executor started and still in force, applied at start, by action",
             Type.COUNTER, "action");

@@ -153,6 +153,10 @@ final class ExecutorMetrics {
         counter(ExecutorMeter.CONTROL_COMMANDS, "action", action).increment();
     }
 
+    void nameOverflowed(String kind) {
+        counter(ExecutorMeter.NAMES_OVERFLOWED, "kind", kind).increment();
+    }
+
     void controlCommandRecovered(String action) {
         counter(ExecutorMeter.CONTROL_COMMANDS_RECOVERED, "action", action).increment();
     }

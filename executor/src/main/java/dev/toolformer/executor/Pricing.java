@@ -24,10 +24,24 @@ public final class Pricing {
     }
 
     private final Map<String, Price> prices;
+    private final Set<String> providers;
+    private final Set<String> models;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-    private Pricing(Map<String, Price> prices) {
+    private Pricing(Map<String, Price> prices, Set<String> providers, Set<String> models) {
         this.prices = Map.copyOf(prices);
+        this.providers = Set.copyOf(providers);
+        this.models = Set.copyOf(models);
+    }
+
+    /** The providers the table prices. */
+    public Set<String> providers() {
+        return providers;
+    }
+
+    /** The models the table prices, of any provider. */
+    public Set<String> models() {
+        return models;
     }
 
     /** The table shipped in the jar (a copy of {@code config/pricing.yaml}). */
@@ -57,15 +71,19 @@ public final class Pricing {
             throw new IllegalArgumentException(source + ": expected a top-level 'providers' map");
         }
         Map<String, Price> prices = new HashMap<>();
+        Set<String> providerNames = new java.util.HashSet<>();
+        Set<String> modelNames = new java.util.HashSet<>();
         for (var provider : providers.properties()) {
+            providerNames.add(provider.getKey());
             for (var model : provider.getValue().properties()) {
+                modelNames.add(model.getKey());
                 String where = source + ": providers." + provider.getKey() + "." + model.getKey();
                 prices.put(key(provider.getKey(), model.getKey()), new Price(
                         price(model.getValue(), "input_per_million", where),
                         price(model.getValue(), "output_per_million", where)));
             }
         }
-        return new Pricing(prices);
+        return new Pricing(prices, providerNames, modelNames);
     }
 
     /** The cost of a call in USD; 0 (logged once) for a model not in the table. */

@@ -69,6 +69,7 @@ final class RequestRunner {
     private final Clock clock;
     private final Resilience resilience;
     private final ExecutorMetrics metrics;
+    private final NameLimits names;
 
     RequestRunner(ToolRegistry tools, Pricing pricing, ExecutorConfig config, ExecutorService attempts, Clock clock,
                   Resilience resilience, ExecutorMetrics metrics) {
@@ -78,6 +79,7 @@ final class RequestRunner {
         this.attempts = attempts;
         this.clock = clock;
         this.resilience = resilience;
+        this.names = new NameLimits(tools, pricing, config, metrics);
         this.metrics = metrics;
     }
 
@@ -88,10 +90,10 @@ final class RequestRunner {
         ToolResult.Builder result = ToolResult.newBuilder()
                 .setRequestId(request.getRequestId())
                 .setCorrelationId(request.getCorrelationId())
-                .setTool(request.getTool())
+                .setTool(names.tool(request.getTool()))
                 .setSpeculative(request.getSpeculative())
-                .setProvider(request.getProvider())
-                .setModel(request.getModel())
+                .setProvider(names.provider(request.getProvider()))
+                .setModel(names.model(request.getModel()))
                 .setSubmittedAt(request.getSubmittedAt())
                 .setStartedAt(started)
                 .setExecutorId(config.executorId())
@@ -109,7 +111,7 @@ final class RequestRunner {
         for (int attempt = 1; ; attempt++) {
             ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
                     request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
-            Outcome outcome = guarded(tool, call, execution);
+            Outcome outcome = guarded(tool, call, execution, result.getProvider());
             if (outcome instanceof Outcome.Refused(ToolStatus status, ToolError error)) {
                 // A breaker or rate limit that stops the retries leaves the last real failure standing.
                 boolean unservedAfterFailure = last != null && status == ToolStatus.UNAVAILABLE;
@@ -120,7 +122,7 @@ final class RequestRunner {
                 result.setOutputJson(out.outputJson())
                         .setInputTokens(out.inputTokens())
                         .setOutputTokens(out.outputTokens())
-                        .setCostUsd(pricing.costUsd(request.getProvider(), request.getModel(),
+                        .setCostUsd(pricing.costUsd(result.getProvider(), result.getModel(),
                                 out.inputTokens(), out.outputTokens()));
                 return done(result, ToolStatus.SUCCESS, null);
             }
@@ -135,12 +137,13 @@ final class RequestRunner {
             if (execution.isStopped()) {
                 return done(result, ToolStatus.CANCELLED, cancelled(execution));
             }
-            metrics.retry(request.getTool(), request.getProvider());
+            metrics.retry(request.getTool(), result.getProvider());
         }
     }
 
     /** One attempt behind the rate limit and the breaker. */
-    private Outcome guarded(Tool tool, ToolCall call, Execution execution) {
+    /** One attempt through the rate limit and the breaker of {@code provider} (the bounded name, see {@link NameLimits}). */
+    private Outcome guarded(Tool tool, ToolCall call, Execution execution, String provider) {
         if (execution.isStopped()) {
             return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
         }
@@ -152,7 +155,7 @@ final class RequestRunner {
         } catch (InterruptedException e) {
             return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
         }
-        CircuitBreaker breaker = resilience.breaker(call.tool(), call.provider());
+        CircuitBreaker breaker = resilience.breaker(call.tool(), provider);
         if (!breaker.tryAcquirePermission()) {
             return new Outcome.Refused(ToolStatus.UNAVAILABLE, error(CIRCUIT_OPEN,
                     "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
