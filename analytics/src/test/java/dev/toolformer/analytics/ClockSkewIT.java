@@ -3,19 +3,25 @@ package dev.toolformer.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
+import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
+import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.testing.KafkaTestCluster;
+import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.ExecutorHeartbeat;
@@ -23,36 +29,61 @@ import dev.toolformer.schema.HealthState;
 import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Executors whose clocks are wrong, on a real broker whose results and heartbeats topics carry the broker's
  * append time: one an hour ahead does not make everyone else's results late, one ten minutes behind is not
- * marked DOWN.
+ * marked DOWN. On a broker of its own: its results are stamped now, which would make the back-dated results
+ * of later tests on the shared broker late for any analytics app that reads the topic from the start.
  */
 @Tag("integration")
-@ExtendWith(EmbeddedKafkaExtension.class)
 class ClockSkewIT {
+    private static Path brokerDir;
+    private static EmbeddedKafkaBroker broker;
+    private static KafkaTestCluster cluster;
+
+    @BeforeAll
+    static void startOwnBroker() throws Exception {
+        brokerDir = Files.createTempDirectory("toolformer-skew-kafka-");
+        broker = EmbeddedKafkaBroker.start(brokerDir, 0);
+        cluster = new KafkaTestCluster(KafkaSettings.of(broker.bootstrapServers()));
+        try (Admin admin = Admin.create(cluster.settings().admin())) {
+            TopicProvisioner.ensureTopics(admin, Topics.ALL, 3, (short) 1);
+        }
+    }
+
+    @AfterAll
+    static void stopOwnBroker() throws IOException {
+        if (broker != null) {
+            broker.close();
+        }
+        try (Stream<Path> paths = Files.walk(brokerDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
 
     @Test
     @Timeout(180)
-    void shouldCountEveryonesResultsWhenOneExecutorsClockIsAnHourAhead(KafkaTestCluster cluster, @TempDir Path dir)
+    void shouldCountEveryonesResultsWhenOneExecutorsClockIsAnHourAhead(@TempDir Path dir)
             throws Exception {
         String provider = cluster.uniqueName("skewed");
         AnalyticsConfig config = AnalyticsConfig.defaults(dir).withApplicationId(cluster.uniqueName("skew-results"));
         Map<Instant, Long> requestsByWindow = new ConcurrentHashMap<>();
         try (AnalyticsService analytics = new AnalyticsService(config, cluster.settings());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.settings().producer("skew-it"));
-             KafkaConsumer<String, byte[]> slo = reader(cluster, Topics.SLO.name())) {
+             KafkaConsumer<String, byte[]> slo = reader(Topics.SLO.name())) {
             analytics.start();
             await().atMost(Duration.ofSeconds(60)).until(analytics::isRunning);
 
@@ -85,14 +116,14 @@ class ClockSkewIT {
 
     @Test
     @Timeout(120)
-    void shouldNotMarkDownAnExecutorWhoseClockIsTenMinutesBehind(KafkaTestCluster cluster, @TempDir Path dir)
+    void shouldNotMarkDownAnExecutorWhoseClockIsTenMinutesBehind(@TempDir Path dir)
             throws Exception {
         String executor = cluster.uniqueName("behind");
         AnalyticsConfig config = AnalyticsConfig.defaults(dir).withApplicationId(cluster.uniqueName("skew-health"));
         List<HealthState> states = new ArrayList<>();
         try (AnalyticsService analytics = new AnalyticsService(config, cluster.settings());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.settings().producer("skew-it"));
-             KafkaConsumer<String, byte[]> health = reader(cluster, Topics.HEALTH.name())) {
+             KafkaConsumer<String, byte[]> health = reader(Topics.HEALTH.name())) {
             analytics.start();
             await().atMost(Duration.ofSeconds(60)).until(analytics::isRunning);
 
@@ -133,7 +164,7 @@ class ClockSkewIT {
     }
 
     /** A reader of every partition of {@code topic}, from its current end. */
-    private static KafkaConsumer<String, byte[]> reader(KafkaTestCluster cluster, String topic) {
+    private static KafkaConsumer<String, byte[]> reader(String topic) {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cluster.settings().consumer(null,
                 cluster.uniqueName("skew-reader")));
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
