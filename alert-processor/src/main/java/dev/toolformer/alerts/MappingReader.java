@@ -9,6 +9,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toolformer.common.time.Durations;
 
 /**
  * One mapping of the rules file with the line of each of its keys, and checked accessors whose errors

@@ -93,7 +93,7 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "for: 2 minutes"), "rules.yaml"))
                 .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'for' is \"2 minutes\":"
-                        + " expected a duration like 30s, 2m or 1h (units ms, s, m, h, d)");
+                        + " expected a duration like 30s, 2m, 1h30m or 7d (units ms, s, m, h, d) or ISO-8601");
     }
 
     @Test
@@ -192,7 +192,7 @@ class AlertRulesTest {
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}",
                         "keep_firing_for: soon"), "rules.yaml"))
                 .withMessage("rules.yaml line 5 (rules[0]): alert rule 'HighErrorRate': key 'keep_firing_for' is"
-                        + " \"soon\": expected a duration like 30s, 2m or 1h (units ms, s, m, h, d)");
+                        + " \"soon\": expected a duration like 30s, 2m, 1h30m or 7d (units ms, s, m, h, d) or ISO-8601");
     }
 
     @Test

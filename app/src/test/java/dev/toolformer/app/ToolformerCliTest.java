@@ -51,7 +51,7 @@ class ToolformerCliTest {
     void shouldRejectBadDuration() {
         assertThat(ToolformerCli.execute("demo", "--duration", "soon")).isEqualTo(2);
         assertThat(stderr()).isEqualTo("toolformer: Invalid value for option '--duration': 'soon' is not a duration"
-                + " (expected e.g. 500ms, 30s, 2m, 1h, 7d) (see 'toolformer demo --help')\n");
+                + " (expected e.g. 500ms, 30s, 2m, 1h30m, 7d) (see 'toolformer demo --help')\n");
     }
 
     @Test

@@ -1,13 +1,20 @@
-package dev.toolformer.alerts;
+package dev.toolformer.common.time;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Prometheus-style durations: {@code 30s}, {@code 2m}, {@code 1h30m}, {@code 500ms}, {@code 1d}, or {@code 0}. */
-final class Durations {
-    static final String EXPECTED = "a duration like 30s, 2m or 1h (units ms, s, m, h, d)";
+/**
+ * The one duration grammar of the pipeline — rules files, the command line and the admin API read durations
+ * alike: Prometheus style ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h30m}, {@code 7d}, or {@code 0}),
+ * or ISO-8601 ({@code PT1H30M}).
+ */
+public final class Durations {
+    /** What a duration looks like, for error messages. */
+    public static final String EXPECTED = "a duration like 30s, 2m, 1h30m or 7d (units ms, s, m, h, d) or ISO-8601";
 
     private static final Pattern WHOLE = Pattern.compile("(?:\\d+(?:ms|s|m|h|d))+");
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -16,16 +23,27 @@ final class Durations {
     }
 
     /** The duration, or empty if {@code text} is not one. */
-    static Optional<Duration> parse(String text) {
-        if (text.equals("0")) {
+    public static Optional<Duration> parse(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("0")) {
             return Optional.of(Duration.ZERO);
         }
-        if (!WHOLE.matcher(text).matches()) {
+        if (value.startsWith("pt") || value.startsWith("p")) {
+            try {
+                return Optional.of(Duration.parse(text.trim()));
+            } catch (DateTimeParseException e) {
+                return Optional.empty();
+            }
+        }
+        if (!WHOLE.matcher(value).matches()) {
             return Optional.empty();
         }
         try {
             Duration total = Duration.ZERO;
-            Matcher m = PART.matcher(text);
+            Matcher m = PART.matcher(value);
             while (m.find()) {
                 total = total.plus(unit(Long.parseLong(m.group(1)), m.group(2)));
             }
