@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,19 +25,25 @@ public final class Pricing {
     }
 
     private final Map<String, Price> prices;
-    private final Set<String> providers;
+    private final Map<String, List<String>> modelsByProvider;
     private final Set<String> models;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-    private Pricing(Map<String, Price> prices, Set<String> providers, Set<String> models) {
+    private Pricing(Map<String, Price> prices, Map<String, List<String>> modelsByProvider) {
         this.prices = Map.copyOf(prices);
-        this.providers = Set.copyOf(providers);
-        this.models = Set.copyOf(models);
+        this.modelsByProvider = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modelsByProvider));
+        this.models = modelsByProvider.values().stream().flatMap(List::stream)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** The providers the table prices. */
     public Set<String> providers() {
-        return providers;
+        return modelsByProvider.keySet();
+    }
+
+    /** Each provider's models, in the table's order (the one parse of {@code pricing.yaml}). */
+    public Map<String, List<String>> modelsByProvider() {
+        return modelsByProvider;
     }
 
     /** The models the table prices, of any provider. */
@@ -71,19 +78,19 @@ public final class Pricing {
             throw new IllegalArgumentException(source + ": expected a top-level 'providers' map");
         }
         Map<String, Price> prices = new HashMap<>();
-        Set<String> providerNames = new java.util.HashSet<>();
-        Set<String> modelNames = new java.util.HashSet<>();
+        Map<String, List<String>> modelsByProvider = new java.util.LinkedHashMap<>();
         for (var provider : providers.properties()) {
-            providerNames.add(provider.getKey());
+            List<String> models = new java.util.ArrayList<>();
             for (var model : provider.getValue().properties()) {
-                modelNames.add(model.getKey());
+                models.add(model.getKey());
                 String where = source + ": providers." + provider.getKey() + "." + model.getKey();
                 prices.put(key(provider.getKey(), model.getKey()), new Price(
                         price(model.getValue(), "input_per_million", where),
                         price(model.getValue(), "output_per_million", where)));
             }
+            modelsByProvider.put(provider.getKey(), List.copyOf(models));
         }
-        return new Pricing(prices, providerNames, modelNames);
+        return new Pricing(prices, modelsByProvider);
     }
 
     /** The cost of a call in USD; 0 (logged once) for a model not in the table. */

@@ -32,6 +32,20 @@ class PricingTest {
     }
 
     @Test
+    void shouldListEachProvidersModelsInTheTablesOrder() throws Exception {
+        Pricing pricing = parse("""
+                providers:
+                  zeta: {b: {input_per_million: 1, output_per_million: 2}, a: {input_per_million: 1, output_per_million: 2}}
+                  alpha: {m: {input_per_million: 1, output_per_million: 2}}
+                """);
+
+        assertThat(pricing.modelsByProvider()).containsExactly(
+                java.util.Map.entry("zeta", java.util.List.of("b", "a")), java.util.Map.entry("alpha", java.util.List.of("m")));
+        assertThat(pricing.providers()).containsExactly("zeta", "alpha");
+        assertThat(pricing.models()).containsExactlyInAnyOrder("a", "b", "m");
+    }
+
+    @Test
     void shouldRejectTableWithoutProvidersOrWithNegativePrice() {
         assertThatThrownBy(() -> parse("models: {}"))
                 .hasMessage("test.yaml: expected a top-level 'providers' map");
