@@ -14,6 +14,7 @@ import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.ControlAction;
+import dev.toolformer.common.control.ControlCommands;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.IncidentAction;
 import org.apache.kafka.clients.admin.Admin;
@@ -129,21 +130,14 @@ final class ActionRunner {
                     + " names no single tool or provider: no breaker to " + (action == ControlAction.OPEN_BREAKER
                     ? "open" : "close"));
         }
-        ControlCommand command = ControlCommand.newBuilder()
-                .setCommandId(UUID.randomUUID().toString())
-                .setTarget("*")
-                .setAction(action)
+        ControlCommand command = ControlCommands.toEveryExecutor(action, issuedBy, clock.instant())
                 .setTool(tool)
                 .setProvider(provider)
                 .setRatePerS(rate)
                 .setProbeAfterMs(probeAfter == null ? null : probeAfter.toMillis())
                 .setReason(alert.getFingerprint() + " " + alert.getState())
-                .setIssuedAt(clock.instant())
-                .setIssuedBy(issuedBy)
                 .build();
-        producer.send(new ProducerRecord<>(Topics.CONTROL.name(), command.getTarget(),
-                Topics.CONTROL.valueSerde().serializer().serialize(Topics.CONTROL.name(), command)))
-                .get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
+        producer.send(ControlCommands.record(command)).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
         params.put("command_id", command.getCommandId());
         params.put("target", "*");
         if (tool != null) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -13,6 +12,7 @@ import java.util.regex.Pattern;
 
 import dev.toolformer.alerts.AlertHistory;
 import dev.toolformer.alerts.Silences;
+import dev.toolformer.common.control.ControlCommands;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
@@ -21,7 +21,6 @@ import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.Silence;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * What an operator may do to the running pipeline, shared by the CLI ({@code silence}, {@code ack}) and
@@ -133,19 +132,13 @@ final class AdminActions {
      */
     ControlCommand cancel(String requestId, String reason, String author) {
         checkId("request_id", requestId);
-        ControlCommand command = ControlCommand.newBuilder()
-                .setCommandId(UUID.randomUUID().toString())
-                .setTarget("*")
-                .setAction(ControlAction.CANCEL)
+        ControlCommand command = ControlCommands.toEveryExecutor(ControlAction.CANCEL, text("author", author),
+                        clock.instant())
                 .setRequestId(requestId)
                 .setReason(text("reason", reason))
-                .setIssuedAt(clock.instant())
-                .setIssuedBy(text("author", author))
                 .build();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer("toolformer-admin"))) {
-            producer.send(new ProducerRecord<>(Topics.CONTROL.name(), command.getTarget(),
-                    Topics.CONTROL.valueSerde().serializer().serialize(Topics.CONTROL.name(), command)))
-                    .get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
+            producer.send(ControlCommands.record(command)).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing to " + Topics.CONTROL.name(), e);
