@@ -42,11 +42,6 @@ final class EventTimeExtractor implements TimestampExtractor {
         this.clamped = clamped;
     }
 
-    /** No clamping (for tests of the event-time rules alone). */
-    EventTimeExtractor() {
-        this(java.time.Duration.ofMillis(Long.MAX_VALUE / 4), false, new LongAdder());
-    }
-
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
         Instant eventTime = switch (record.value()) {

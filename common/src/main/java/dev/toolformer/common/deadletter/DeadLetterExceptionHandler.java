@@ -4,12 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.DeadLetter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -22,16 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeadLetterExceptionHandler implements DeserializationExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
-    private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
 
     private String service = "streams";
 
     @Override
     public void configure(Map<String, ?> configs) {
-        Object applicationId = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
-        if (applicationId != null) {
-            service = applicationId.toString();
-        }
+        service = DeadLetters.streamsService(configs);
     }
 
     @Override
@@ -41,6 +33,6 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
                 Instant.now());
         log.warn("Dead-lettering {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(),
                 letter.getReason(), error.getMessage());
-        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter))));
+        return Response.resume(List.of(DeadLetters.record(record.key(), letter)));
     }
 }

@@ -14,11 +14,14 @@ import java.util.Objects;
 import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Builds the {@code toolformer.dlq} record of a consumed record that cannot be processed: the
@@ -142,6 +145,17 @@ public final class DeadLetters {
             cut.setOriginalValue(letter.getOriginalValue());
         }
         return cut.build();
+    }
+
+    /** The service a Streams app's dead letters name: its {@code application.id}, else {@code streams}. */
+    static String streamsService(Map<String, ?> configs) {
+        Object applicationId = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
+        return applicationId == null ? "streams" : applicationId.toString();
+    }
+
+    /** The {@code toolformer.dlq} record of {@code letter}, keyed by the original key. */
+    static ProducerRecord<byte[], byte[]> record(byte[] key, DeadLetter letter) {
+        return new ProducerRecord<>(Topics.DLQ.name(), key, SERDE.encode(letter));
     }
 
     /** Lower-case hex SHA-256 of {@code bytes}. */

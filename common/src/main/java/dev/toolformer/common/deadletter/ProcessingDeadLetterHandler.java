@@ -4,12 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,16 +22,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProcessingDeadLetterHandler implements ProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProcessingDeadLetterHandler.class);
-    private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
 
     private String service = "streams";
 
     @Override
     public void configure(Map<String, ?> configs) {
-        Object applicationId = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
-        if (applicationId != null) {
-            service = applicationId.toString();
-        }
+        service = DeadLetters.streamsService(configs);
     }
 
     @Override
@@ -50,7 +42,6 @@ public final class ProcessingDeadLetterHandler implements ProcessingExceptionHan
                 where + " failed: " + error, 1, service, Instant.now());
         log.error("Dead-lettering {}-{}@{}: {} failed", context.topic(), context.partition(), context.offset(), where,
                 error);
-        return Response.resume(List.of(new ProducerRecord<>(Topics.DLQ.name(), context.sourceRawKey(),
-                DEAD_LETTERS.encode(letter))));
+        return Response.resume(List.of(DeadLetters.record(context.sourceRawKey(), letter)));
     }
 }
