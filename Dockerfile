@@ -7,19 +7,23 @@ COPY mvnw pom.xml ./
 COPY bin bin
 COPY schemas schemas
 COPY common common
+COPY embedded-kafka embedded-kafka
 COPY producer producer
 COPY executor executor
 COPY analytics analytics
 COPY alert-processor alert-processor
-COPY app app
+COPY server server
+COPY ops ops
+COPY bench bench
+COPY cli cli
 COPY config config
-RUN ./mvnw -B -q -DskipTests package -pl app -am
+RUN ./mvnw -B -q -DskipTests package -pl cli -am
 
 FROM eclipse-temurin:21-jre
 RUN useradd --system --uid 10001 --home /var/lib/toolformer toolformer && mkdir -p /var/lib/toolformer && chown toolformer /var/lib/toolformer
 WORKDIR /opt/toolformer
-COPY --from=build /src/app/target/toolformer.jar ./
-COPY --from=build /src/app/target/lib ./lib
+COPY --from=build /src/cli/target/toolformer.jar ./
+COPY --from=build /src/cli/target/lib ./lib
 COPY config ./config
 USER toolformer
 WORKDIR /var/lib/toolformer

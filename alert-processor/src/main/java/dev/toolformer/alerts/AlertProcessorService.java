@@ -8,11 +8,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.toolformer.schema.Silence;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.service.Service;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.Silence;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and incident actions, outside the Streams threads because those block on HTTP and Kafka. The error
  * that stops the topology is reported by {@link #failure()}.
  */
-public final class AlertProcessorService implements AutoCloseable {
+public final class AlertProcessorService implements Service {
     private static final Logger LOG = LoggerFactory.getLogger(AlertProcessorService.class);
 
     private final KafkaSettings kafka;
@@ -48,6 +49,7 @@ public final class AlertProcessorService implements AutoCloseable {
     }
 
     /** Starts processing; the registry's topics must exist, toolformer.silences is created if missing. */
+    @Override
     public synchronized void start() {
         if (streams != null) {
             throw new IllegalStateException("alert processor " + config.applicationId() + " already started");
@@ -76,14 +78,26 @@ public final class AlertProcessorService implements AutoCloseable {
     }
 
     /** True while the topology runs (or rebalances) and the incident responder runs. */
+    @Override
+    public boolean isReady() {
+        return isRunning();
+    }
+
+    /** True while the topology runs (or rebalances) and the incident responder runs. */
     public synchronized boolean isRunning() {
         return streams != null && streams.state().isRunningOrRebalancing() && responder != null
                 && responder.isRunning();
     }
 
     /** The error that stopped the topology or the incident responder, described for an operator; empty while they run. */
+    @Override
     public synchronized Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get()).or(() -> responder == null ? Optional.empty() : responder.failure());
+    }
+
+    /** {@code /api/alerts} and {@code /api/silences} over this instance. */
+    public AlertsApi api() {
+        return new AlertsApi(this);
     }
 
     /** Alerts firing now, by fingerprint, for the dashboard API; empty before {@link #start()}. */
@@ -97,6 +111,7 @@ public final class AlertProcessorService implements AutoCloseable {
     }
 
     /** Stops processing; true if it stopped within {@code timeout}. */
+    @Override
     public synchronized boolean close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout == null");
         boolean closed = true;

@@ -18,18 +18,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.toolformer.schema.Silence;
 import dev.toolformer.common.deadletter.DeadLetters;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.TopicScan;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
 import dev.toolformer.schema.IncidentAction;
+import dev.toolformer.schema.Silence;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -208,8 +209,8 @@ final class IncidentResponder implements AutoCloseable {
         Instant since = now.minus(IncidentRecovery.lookback(config.rules().incidents()));
         try {
             List<IncidentAction> log = new ArrayList<>();
-            for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.INCIDENTS.name(), since,
-                    historyTimeout)) {
+            for (ConsumerRecord<String, byte[]> r : TopicScan.of(kafka, Topics.INCIDENTS.name()).since(since)
+                    .within(historyTimeout).records()) {
                 try {
                     log.add(INCIDENTS.decode(r.value()));
                 } catch (DecodeException e) {
@@ -218,8 +219,8 @@ final class IncidentResponder implements AutoCloseable {
                 }
             }
             Map<String, AlertEvent> latest = new HashMap<>(firing.values());
-            for (ConsumerRecord<String, byte[]> r : TopicHistory.since(kafka, Topics.ALERTS.name(), since,
-                    historyTimeout)) {
+            for (ConsumerRecord<String, byte[]> r : TopicScan.of(kafka, Topics.ALERTS.name()).since(since)
+                    .within(historyTimeout).records()) {
                 try {
                     AlertEvent event = ALERTS.decode(r.value());
                     AlertEvent known = latest.get(event.getFingerprint());

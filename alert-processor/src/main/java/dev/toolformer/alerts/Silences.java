@@ -3,6 +3,7 @@ package dev.toolformer.alerts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,19 +13,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import dev.toolformer.schema.Silence;
-import dev.toolformer.schema.SilenceKind;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topic;
+import dev.toolformer.common.topic.TopicScan;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.Silence;
+import dev.toolformer.schema.SilenceKind;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -151,24 +150,14 @@ public final class Silences {
         try (Admin admin = Admin.create(kafka.admin())) {
             ensureTopic(admin);
         }
-        Map<String, Silence> latest = new java.util.LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null,
-                "toolformer-silences-reader-" + UUID.randomUUID()))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC_NAME, Duration.ofSeconds(15)).stream()
-                    .map(p -> new TopicPartition(TOPIC_NAME, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        latest.remove(r.key());
-                    } else {
-                        latest.put(r.key(), SERDE.decode(r.value()));
-                    }
-                }
+        Map<String, Silence> latest = new LinkedHashMap<>();
+        TopicScan.of(kafka, TOPIC_NAME).forEach(r -> {
+            if (r.value() == null) {
+                latest.remove(r.key());
+            } else {
+                latest.put(r.key(), SERDE.decode(r.value()));
             }
-        }
+        });
         return new ArrayList<>(latest.values());
     }
 

@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;

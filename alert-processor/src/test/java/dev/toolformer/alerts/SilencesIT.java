@@ -7,9 +7,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.Silence;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;

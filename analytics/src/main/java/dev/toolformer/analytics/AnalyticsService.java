@@ -1,18 +1,21 @@
 package dev.toolformer.analytics;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
-import org.apache.kafka.streams.CloseOptions;
+import dev.toolformer.common.service.Service;
+import dev.toolformer.schema.SpeculationWindow;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -24,7 +27,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
  * is replaced, within limits ({@link ThreadReplacementPolicy}); the error that shuts the client down is
  * reported by {@link #failure()}.
  */
-public final class AnalyticsService implements AutoCloseable {
+public final class AnalyticsService implements Service {
     private static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
@@ -32,12 +35,14 @@ public final class AnalyticsService implements AutoCloseable {
     private final AnalyticsApi api;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private final LongAdder clamped = new LongAdder();
+    private volatile Consumer<SpeculationWindow> finalSpeculation = window -> { };
 
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
         Objects.requireNonNull(kafka, "kafka == null");
         Properties props = streamsProperties(config, kafka);
-        this.streams = new KafkaStreams(AnalyticsTopology.build(config, clamped), props);
+        this.streams = new KafkaStreams(AnalyticsTopology.build(config, clamped,
+                window -> finalSpeculation.accept(window)), props);
         ThreadReplacementPolicy policy = ThreadReplacementPolicy.standard();
         streams.setUncaughtExceptionHandler(e -> {
             StreamThreadExceptionResponse response = policy.handle(e);
@@ -58,8 +63,15 @@ public final class AnalyticsService implements AutoCloseable {
         return kafka.streams(config.applicationId(), config.stateDir());
     }
 
+    @Override
     public void start() {
         streams.start();
+    }
+
+    /** True while processing or rebalancing, the states in which the service does its work. */
+    @Override
+    public boolean isReady() {
+        return isRunning();
     }
 
     /** True while processing or rebalancing, the states in which the service does its work. */
@@ -83,6 +95,11 @@ public final class AnalyticsService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** Hands every final speculation window this instance emits to {@code observer} (see {@link AnalyticsMeters}). */
+    public void onFinalSpeculationWindow(Consumer<SpeculationWindow> observer) {
+        this.finalSpeculation = Objects.requireNonNull(observer, "observer == null");
     }
 
     /**
@@ -109,11 +126,13 @@ public final class AnalyticsService implements AutoCloseable {
     }
 
     /** The error that shut this client down, described for an operator; empty while it runs. */
+    @Override
     public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get());
     }
 
     /** Stops processing, committing what was done; false if {@code timeout} passed first. */
+    @Override
     public boolean close(Duration timeout) {
         // Leave the group: the partitions move to the other instances (or to this one's successor) at once,
         // instead of after the session timeout (45 s) during which nobody would process them.

@@ -1,8 +1,9 @@
 package dev.toolformer.analytics;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import dev.toolformer.analytics.internal.CostAccumulator;
 import dev.toolformer.analytics.internal.SloAccumulator;
@@ -83,6 +84,16 @@ public final class AnalyticsTopology {
      * append time (see {@link EventTimeExtractor}).
      */
     public static Topology build(AnalyticsConfig config, LongAdder clamped) {
+        return build(config, clamped, window -> { });
+    }
+
+    /**
+     * The topology, as {@link #build(AnalyticsConfig, LongAdder)}, also handing every final (closed) speculation
+     * window to {@code finalSpeculation} as it is emitted: what {@link AnalyticsMeters} observes as
+     * {@code speculation_accuracy_ratio}. A task that aborts its transaction and re-runs may hand a window twice.
+     */
+    public static Topology build(AnalyticsConfig config, LongAdder clamped,
+                                 Consumer<SpeculationWindow> finalSpeculation) {
         StreamsBuilder builder = new StreamsBuilder();
         EventTimeExtractor eventTime = new EventTimeExtractor(config.clockSkewTolerance(), false, clamped);
         builder.addStateStore(Deduplicator.store(RESULT_IDS_STORE, config.dedupRetention()));
@@ -104,7 +115,7 @@ public final class AnalyticsTopology {
                         Named.as("results-slim"));
         slo(results, config);
         cost(results, config);
-        speculation(builder, results, config, eventTime);
+        speculation(builder, results, config, eventTime, finalSpeculation);
         health(builder, config, new EventTimeExtractor(config.clockSkewTolerance(), true, clamped));
         return builder.build();
     }
@@ -205,7 +216,7 @@ public final class AnalyticsTopology {
 
     /** Speculative results joined with their outcomes, per tool and window, to toolformer.speculation. */
     static void speculation(StreamsBuilder builder, KStream<String, ToolResult> results, AnalyticsConfig config,
-                            EventTimeExtractor eventTime) {
+                            EventTimeExtractor eventTime, Consumer<SpeculationWindow> finalSpeculation) {
         Serde<String> keys = Topics.RESULTS.keySerde();
         Serde<ToolResult> resultValues = Topics.RESULTS.valueSerde();
         Serde<SpeculationOutcome> outcomeValues = Topics.SPECULATION_OUTCOMES.valueSerde();
@@ -247,7 +258,8 @@ public final class AnalyticsTopology {
                 .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())
                         .withName("speculation-until-window-closes"))
                 .toStream(Named.as("speculation-finals"))
-                .process(() -> speculationEmitter(true), Named.as("speculation-final-windows"));
+                .process(() -> speculationEmitter(true), Named.as("speculation-final-windows"))
+                .peek((tool, window) -> finalSpeculation.accept(window), Named.as("speculation-final-observer"));
         if (config.emitUpdates()) {
             speculation = windows.toStream(Named.as("speculation-updates"))
                     .process(() -> speculationEmitter(false), Named.as("speculation-update-windows"))

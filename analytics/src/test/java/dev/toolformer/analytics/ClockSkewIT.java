@@ -17,12 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.testing.KafkaTestCluster;
+import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.EmbeddedKafkaBroker;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.ExecutorHeartbeat;
 import dev.toolformer.schema.HealthState;

@@ -18,9 +18,9 @@ import java.util.zip.CRC32;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolResult;

@@ -2,8 +2,8 @@ package dev.toolformer.executor;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.kafka.RecordBudget;
+import dev.toolformer.common.service.Service;
 import dev.toolformer.common.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -35,7 +36,7 @@ import org.apache.kafka.common.KafkaException;
  * a result or a dead letter, whose record then stays uncommitted) stops the poll thread and is reported
  * by {@link #failure()}.
  */
-public final class ToolExecutor implements AutoCloseable {
+public final class ToolExecutor implements Service {
     private final ExecutorConfig config;
     private final KafkaProducer<String, byte[]> producer;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -98,6 +99,7 @@ public final class ToolExecutor implements AutoCloseable {
     }
 
     /** Starts the poll thread, the control listener and the heartbeats. */
+    @Override
     public synchronized void start() {
         if (pollThread != null) {
             throw new IllegalStateException("executor " + config.executorId() + " already started");
@@ -108,6 +110,7 @@ public final class ToolExecutor implements AutoCloseable {
     }
 
     /** True once the consumer has joined its group and the control listener follows its topics. */
+    @Override
     public boolean isReady() {
         return loop.joined() && control.ready();
     }
@@ -116,6 +119,7 @@ public final class ToolExecutor implements AutoCloseable {
      * The error that stopped this executor early, described for an operator (for a refusal: what it could
      * not read and whose ACLs or credentials to check); empty while it runs as it should.
      */
+    @Override
     public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get());
     }
@@ -163,19 +167,25 @@ public final class ToolExecutor implements AutoCloseable {
         return metrics.stats(handler.inFlight(), handler.maxInFlight(), loop.pausedPartitions(), loop.queued());
     }
 
-    /** Stops reading, lets in-flight work finish for up to {@code drain}, commits it, and closes. */
-    public void close(Duration drain) {
+    /**
+     * Stops reading, lets in-flight work finish for up to {@code drain}, commits it, and closes; false if the poll
+     * or control thread was still running when the wait for it ended.
+     */
+    @Override
+    public boolean close(Duration drain) {
         Objects.requireNonNull(drain, "drain == null");
         timers.shutdownNow();
         boolean started;
         synchronized (this) {
             started = pollThread != null;
         }
+        boolean stopped = true;
         if (started) {
             loop.stop(drain);
             control.stop();
             join(pollThread, drain.plusSeconds(30));
             join(controlThread, Duration.ofSeconds(10));
+            stopped = !pollThread.isAlive() && !controlThread.isAlive();
         } else {
             // Never started: the threads that would close the consumers never ran.
             loop.closeUnstarted();
@@ -184,6 +194,7 @@ public final class ToolExecutor implements AutoCloseable {
         workers.shutdownNow();
         clientMetrics.forEach(KafkaClientMetrics::close);
         producer.close(Duration.ofSeconds(10));
+        return stopped;
     }
 
     @Override

@@ -12,11 +12,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import dev.toolformer.common.kafka.EmbeddedKafkaBroker;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;

@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.DeadLetter;

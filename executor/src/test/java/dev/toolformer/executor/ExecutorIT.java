@@ -16,9 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.executor.tools.SimulatedTool;
 import dev.toolformer.schema.DeadLetter;

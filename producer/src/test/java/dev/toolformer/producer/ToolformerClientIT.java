@@ -13,10 +13,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.testing.EmbeddedKafkaExtension;
-import dev.toolformer.common.testing.KafkaTestCluster;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
+import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;

@@ -1,0 +1,209 @@
+package dev.toolformer.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertProcessorService;
+import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.analytics.AnalyticsConfig;
+import dev.toolformer.analytics.AnalyticsMeters;
+import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.service.Service;
+import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.Pricing;
+import dev.toolformer.executor.ToolExecutor;
+import dev.toolformer.executor.ToolRegistry;
+import dev.toolformer.server.AdminActions;
+import dev.toolformer.server.AdminHttpServer;
+import dev.toolformer.server.AdminRoutes;
+import dev.toolformer.server.AdminToken;
+import dev.toolformer.server.HealthChecks;
+import dev.toolformer.server.ProcessMeters;
+import io.javalin.config.JavalinConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** One standalone service against a Kafka cluster: scale out by running more of them. */
+final class ServiceCommands {
+    private ServiceCommands() {
+    }
+
+    /** Options every standalone service has. */
+    static final class ServiceOptions {
+        @Mixin
+        KafkaOptions kafka;
+
+        @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+                description = "Address of the admin HTTP surface (default: ${DEFAULT-VALUE}).")
+        String httpHost;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+                description = "Local state (Kafka Streams stores) (default: ./${DEFAULT-VALUE}).")
+        Path dataDir;
+    }
+
+    /** How often a running service is asked whether it has stopped on an error. */
+    private static final Duration FAILURE_CHECK = Duration.ofMillis(500);
+
+    /**
+     * Serves the admin HTTP of the started {@code service} (with the admin endpoints of {@code admin}, if not
+     * null, and its own {@code routes}) until SIGINT/SIGTERM, then closes it. When the service reports a
+     * {@link Service#failure()} first (the cluster refused the credentials, an ACL is missing), it is closed and
+     * the error thrown: the command fails with it instead of idling unready.
+     */
+    private static int run(String name, ServiceOptions options, int httpPort, PrometheusMeterRegistry metrics,
+                           Service service, AdminRoutes admin, Consumer<JavalinConfig> routes) throws Exception {
+        try (UntilStopped signal = new UntilStopped();
+             Service running = service;
+             HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, service::isReady);
+             AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, admin, routes)) {
+            System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
+                    name, options.kafka.bootstrapServers, options.httpHost, http.port());
+            while (!signal.await(FAILURE_CHECK)) {
+                Optional<RuntimeException> failed = service.failure();
+                if (failed.isPresent()) {
+                    throw failed.get();
+                }
+            }
+            System.err.printf("toolformer %s: shutting down%n", name);
+        } finally {
+            metrics.close();
+        }
+        return 0;
+    }
+
+    private static PrometheusMeterRegistry metrics(String component) {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMeters.bind(metrics, component);
+        return metrics;
+    }
+
+    @Command(name = "executor", mixinStandardHelpOptions = true,
+            description = "Run one executor instance (joins the executor consumer group).")
+    static final class Executor implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8081",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--executor-id", paramLabel = "ID", description = "Unique id (default: executor-<random>).")
+        String executorId;
+
+        @Option(names = "--group-id", paramLabel = "ID", defaultValue = ExecutorConfig.DEFAULT_GROUP_ID,
+                description = "Consumer group every executor of this pipeline shares (default: ${DEFAULT-VALUE}).")
+        String groupId;
+
+        @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "10000",
+                description = "Most requests running at once (default: ${DEFAULT-VALUE}).")
+        int maxInFlight;
+
+        @Option(names = "--max-in-flight-bytes", paramLabel = "BYTES", defaultValue = "67108864",
+                description = "Most bytes of request records held by running requests at once; a larger record runs"
+                        + " alone (default: ${DEFAULT-VALUE}, 64 MiB).")
+        long maxInFlightBytes;
+
+        @Option(names = "--max-unknown-names", paramLabel = "N", defaultValue = "100",
+                description = "Providers, and models, outside the price table and rate limits that keep their own name"
+                        + " in metrics, breakers and results; the rest are 'other' (default: ${DEFAULT-VALUE}).")
+        int maxUnknownNames;
+
+        @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
+        Path pricing;
+
+        @Mixin
+        AdminTokenOption adminToken;
+
+        @Override
+        public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
+            String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
+            ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
+                    .maxInFlightBytes(maxInFlightBytes).maxUnknownNames(maxUnknownNames).build();
+            PrometheusMeterRegistry metrics = metrics("executor");
+            KafkaSettings kafka = options.kafka.settings();
+            ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
+                    pricing == null ? Pricing.defaults() : Pricing.load(pricing), metrics);
+            executor.start();
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(kafka), EnumSet.of(AdminRoutes.Scope.REQUESTS));
+            return run("executor", options, httpPort, metrics, executor, admin, routes -> { });
+        }
+    }
+
+    @Command(name = "analytics", mixinStandardHelpOptions = true,
+            description = "Run one analytics (Kafka Streams) instance.")
+    static final class Analytics implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8082",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--application-id", paramLabel = "ID", defaultValue = AnalyticsConfig.DEFAULT_APPLICATION_ID,
+                description = "Kafka Streams application id, shared by every analytics instance of this pipeline "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String applicationId;
+
+        @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s",
+                description = "How late a result may arrive and still count in its window (default: ${DEFAULT-VALUE}).")
+        Duration grace;
+
+        @Override
+        public Integer call() throws Exception {
+            AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace)
+                    .withApplicationId(applicationId);
+            AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
+            PrometheusMeterRegistry metrics = metrics("analytics");
+            AnalyticsMeters.bind(metrics, service);
+            service.start();
+            return run("analytics", options, httpPort, metrics, service, null, service.api()::register);
+        }
+    }
+
+    @Command(name = "alert-processor", mixinStandardHelpOptions = true,
+            description = "Run one alert-processor instance.")
+    static final class AlertProcessor implements Callable<Integer> {
+        @Mixin
+        ServiceOptions options;
+
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8083",
+                description = "Admin HTTP port (default: ${DEFAULT-VALUE}).")
+        int httpPort;
+
+        @Option(names = "--rules", paramLabel = "FILE", description = "Alert rules (default: the bundled rules).")
+        Path rules;
+
+        @Option(names = "--application-id", paramLabel = "ID", defaultValue = AlertConfig.DEFAULT_APPLICATION_ID,
+                description = "Kafka Streams application id, shared by every alert-processor instance of this "
+                        + "pipeline (default: ${DEFAULT-VALUE}).")
+        String applicationId;
+
+        @Mixin
+        AdminTokenOption adminToken;
+
+        @Override
+        public Integer call() throws Exception {
+            AdminToken token = adminToken.load();
+            AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
+            AlertProcessorService service = new AlertProcessorService(
+                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId), options.kafka.settings());
+            service.start();
+            AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
+                    EnumSet.of(AdminRoutes.Scope.ALERTS));
+            return run("alert-processor", options, httpPort, metrics("alert-processor"), service, admin,
+                    service.api()::register);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.toolformer.server;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+
+/**
+ * The process-level meters of every service, with the spec's names: {@code memory_usage_bytes} and
+ * {@code cpu_usage_percent} by component; plus Micrometer's JVM
+ * and process binders.
+ */
+public final class ProcessMeters {
+    private ProcessMeters() {
+    }
+
+    /** Binds the JVM, process and spec resource meters for {@code component} (e.g. "executor"). */
+    public static void bind(MeterRegistry registry, String component) {
+        registry.config().meterFilter(new PrometheusNames());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        // Heap in use: what the HighMemoryUsage rule (heap > 1 GiB) is about.
+        Gauge.builder("memory_usage_bytes", memory, m -> m.getHeapMemoryUsage().getUsed())
+                .description("Memory usage in bytes").baseUnit("bytes").tag("component", component).register(registry);
+        Gauge.builder("cpu_usage_percent", ManagementFactory.getOperatingSystemMXBean(), os ->
+                        os instanceof com.sun.management.OperatingSystemMXBean sun
+                                ? Math.max(0, sun.getProcessCpuLoad() * 100) : Double.NaN)
+                .description("CPU usage percentage").tag("component", component).register(registry);
+    }
+}
