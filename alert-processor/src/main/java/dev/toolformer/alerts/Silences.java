@@ -89,12 +89,13 @@ public final class Silences {
     }
 
     /**
-     * Creates the topic (compacted, one partition, the broker's replication factor) if it is missing, and
+     * Creates the topic (compacted, the broker's default partition count and replication factor, as a topic the
+     * provisioner did not create would get) if it is missing, and
      * waits until its partition is known, since a global store fails on a topic without partitions.
      */
     public static void ensureTopic(Admin admin) {
         try {
-            admin.createTopics(List.of(new NewTopic(TOPIC_NAME, Optional.of(1), Optional.empty())
+            admin.createTopics(List.of(new NewTopic(TOPIC_NAME, Optional.empty(), Optional.empty())
                     .configs(TOPIC.configs()))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

@@ -1,6 +1,8 @@
 package dev.toolformer.analytics;
 
-import dev.toolformer.analytics.AnalyticsService;
+import java.util.function.Consumer;
+
+import dev.toolformer.schema.SpeculationWindow;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,10 +38,16 @@ public final class AnalyticsMeters {
                 .description("Speculation accuracy: hits / (hits + misses) of each closed one-minute window")
                 .serviceLevelObjectives(ACCURACY_BUCKETS)
                 .register(registry);
-        analytics.onFinalSpeculationWindow(window -> {
-            if (ALL_TOOLS.equals(window.getTool()) && window.getHits() + window.getMisses() > 0) {
-                accuracy.record(window.getAccuracy());
+        analytics.onFinalSpeculationWindow(accuracyOf(accuracy));
+    }
+
+    /** Records the accuracy of each final window over all tools that had outcomes (hits or misses) in {@code summary}. */
+    static Consumer<SpeculationWindow> accuracyOf(DistributionSummary summary) {
+        return window -> {
+            if (ALL_TOOLS.equals(window.getTool()) && window.getIsFinal()
+                    && window.getHits() + window.getMisses() > 0) {
+                summary.record(window.getAccuracy());
             }
-        });
+        };
     }
 }

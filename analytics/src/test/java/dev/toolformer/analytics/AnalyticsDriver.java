@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topic;
@@ -40,8 +42,14 @@ final class AnalyticsDriver implements AutoCloseable {
     private int nextId;
 
     AnalyticsDriver(AnalyticsConfig config) {
+        this(config, window -> { });
+    }
+
+    /** A driver whose topology hands each final speculation window to {@code finalSpeculation} too. */
+    AnalyticsDriver(AnalyticsConfig config, Consumer<SpeculationWindow> finalSpeculation) {
         var props = KafkaSettings.of("unused:9092").streams(config.applicationId(), config.stateDir());
-        driver = new TopologyTestDriver(AnalyticsTopology.build(config), props, WALL_CLOCK);
+        driver = new TopologyTestDriver(AnalyticsTopology.build(config, new LongAdder(), finalSpeculation), props,
+                WALL_CLOCK);
         results = input(Topics.RESULTS);
         outcomes = input(Topics.SPECULATION_OUTCOMES);
         heartbeats = input(Topics.HEARTBEATS);

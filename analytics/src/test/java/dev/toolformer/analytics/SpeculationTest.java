@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +91,31 @@ class SpeculationTest {
             assertThat(kv.value.getHits()).isEqualTo(1);
             assertThat(kv.value.getIsFinal()).isFalse();
         });
+    }
+
+    @Test
+    void shouldHandEachFinalWindowAndNoUpdateToTheObserverOfTheMeters() {
+        List<SpeculationWindow> observed = new ArrayList<>();
+        driver = new AnalyticsDriver(AnalyticsConfig.defaults(stateDir), observed::add);
+        ToolResult hit = speculative("search", T0.plusSeconds(10), 0.25);
+        driver.pipe(hit);
+        driver.pipe(outcome(hit, true, T0.plusSeconds(20)));
+        ToolResult miss = speculative("search", T0.plusSeconds(22), 0.5);
+        driver.pipe(miss);
+        driver.pipe(outcome(miss, false, T0.plusSeconds(30)));
+        assertThat(observed).as("updates of open windows are not handed over").isEmpty();
+
+        closeWindowsBefore(T0.plus(Duration.ofMinutes(30)));
+
+        assertThat(observed).isNotEmpty().allSatisfy(w -> assertThat(w.getIsFinal()).isTrue());
+        assertThat(observed).filteredOn(w -> w.getTool().equals("*") && w.getWindowStart().equals(T0))
+                .singleElement().satisfies(w -> assertThat(w.getAccuracy()).isEqualTo(0.5));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DistributionSummary accuracy = DistributionSummary.builder("accuracy").register(registry);
+        observed.forEach(AnalyticsMeters.accuracyOf(accuracy));
+        // Only windows over all tools with outcomes count: T0's; not per-tool ones, nor the unresolved "advance" call's.
+        assertThat(accuracy.count()).isEqualTo(1);
+        assertThat(accuracy.totalAmount()).isEqualTo(0.5);
     }
 
     private ToolResult speculative(String tool, Instant finishedAt, double costUsd) {

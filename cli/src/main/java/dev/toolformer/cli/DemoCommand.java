@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -157,7 +158,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static String human(Duration d) {
-        return d.toString().substring(2).toLowerCase();
+        return d.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     private static void deleteRecursively(Path dir) {

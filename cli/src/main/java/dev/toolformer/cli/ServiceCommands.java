@@ -17,6 +17,7 @@ import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.executor.ExecutorConfig;
+import dev.toolformer.executor.ExecutorConfigFile;
 import dev.toolformer.executor.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
@@ -31,7 +32,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** One standalone service against a Kafka cluster: scale out by running more of them. */
 final class ServiceCommands {
@@ -122,6 +126,14 @@ final class ServiceCommands {
         @Option(names = "--pricing", paramLabel = "FILE", description = "Price table (default: the bundled config/pricing.yaml).")
         Path pricing;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "Settings: any executor.* key of the executor"
+                + " README's configuration table, as a .properties or YAML file; options given on the command line"
+                + " win over the file.")
+        Path config;
+
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         AdminTokenOption adminToken;
 
@@ -129,8 +141,7 @@ final class ServiceCommands {
         public Integer call() throws Exception {
             AdminToken token = adminToken.load();
             String id = executorId != null ? executorId : "executor-" + UUID.randomUUID().toString().substring(0, 8);
-            ExecutorConfig config = ExecutorConfig.defaults(id).toBuilder().groupId(groupId).maxInFlight(maxInFlight)
-                    .maxInFlightBytes(maxInFlightBytes).maxUnknownNames(maxUnknownNames).build();
+            ExecutorConfig config = settings(id);
             PrometheusMeterRegistry metrics = metrics("executor");
             KafkaSettings kafka = options.kafka.settings();
             ToolExecutor executor = new ToolExecutor(config, kafka, ToolRegistry.discover(),
@@ -138,6 +149,31 @@ final class ServiceCommands {
             executor.start();
             AdminRoutes admin = new AdminRoutes(token, new AdminActions(kafka), EnumSet.of(AdminRoutes.Scope.REQUESTS));
             return run("executor", options, httpPort, metrics, executor, admin, routes -> { });
+        }
+
+        /**
+         * The executor's settings: its defaults, then the {@code --config} file, then the options given on the
+         * command line (an option left at its default does not undo the file).
+         */
+        ExecutorConfig settings(String id) {
+            ExecutorConfig.Builder builder = ExecutorConfig.defaults(id).toBuilder();
+            if (config != null) {
+                ExecutorConfigFile.load(config).applyTo(builder);
+            }
+            ParseResult given = spec.commandLine().getParseResult();
+            if (config == null || given.hasMatchedOption("--group-id")) {
+                builder.groupId(groupId);
+            }
+            if (config == null || given.hasMatchedOption("--max-in-flight")) {
+                builder.maxInFlight(maxInFlight);
+            }
+            if (config == null || given.hasMatchedOption("--max-in-flight-bytes")) {
+                builder.maxInFlightBytes(maxInFlightBytes);
+            }
+            if (config == null || given.hasMatchedOption("--max-unknown-names")) {
+                builder.maxUnknownNames(maxUnknownNames);
+            }
+            return builder.build();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.toolformer.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,7 @@ final class TopicsCommand implements Callable<Integer> {
                 missing += d == null ? 1 : 0;
                 out.printf("%-34s %-8s %-10s %-8s %s%n", topic.name(), d == null ? "no" : "yes",
                         d == null ? "-" : String.valueOf(d.partitions().size()),
-                        topic.cleanupPolicy().name().toLowerCase(), topic.purpose());
+                        topic.cleanupPolicy().name().toLowerCase(Locale.ROOT), topic.purpose());
             }
             out.flush();
             return missing == 0 ? 0 : 1;

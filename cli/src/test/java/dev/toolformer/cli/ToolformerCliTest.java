@@ -56,6 +56,17 @@ class ToolformerCliTest {
     }
 
     @Test
+    void shouldRefuseAnExecutorConfigFileWithAnUnknownKeyBeforeStartingAnything(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("executor.properties");
+        Files.writeString(file, "executor.max-in-flight = 100\nexecutor.max-inflight-bytes = 1MiB\n");
+        // Nothing listens on the discard port: the command must fail on the file before it tries Kafka.
+        assertThat(ToolformerCli.execute("executor", "--bootstrap-servers", "127.0.0.1:9", "--http-port", "0",
+                "--config", file.toString())).isEqualTo(2);
+        assertThat(stderr()).startsWith("toolformer executor: executor config " + file + ": unknown key"
+                + " executor.max-inflight-bytes");
+    }
+
+    @Test
     void shouldRejectNonPositiveDurationBeforeStartingAnything() {
         assertThat(ToolformerCli.execute("demo", "--duration", "0s")).isEqualTo(2);
         assertThat(stderr()).isEqualTo("toolformer demo: --duration must be > 0, was PT0S\n");

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -62,7 +63,7 @@ class ProcessingDeadLetterIT {
                     if (v.equals("poison")) {
                         throw new IllegalStateException("a value no processor expected: " + v);
                     }
-                    return v.toUpperCase();
+                    return v.toUpperCase(Locale.ROOT);
                 }, Named.as("upper"))
                 .to(output, Produced.with(Serdes.String(), Serdes.String()));
         List<String> letters = new CopyOnWriteArrayList<>();

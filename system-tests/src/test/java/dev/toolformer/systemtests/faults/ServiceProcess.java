@@ -14,7 +14,7 @@ import dev.toolformer.cli.ToolformerCli;
  * test can kill it the way an operating system or an orchestrator does: SIGKILL, no shutdown hook, no
  * commit, no flush. Its output goes to a log file beside the test's state.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
@@ -24,7 +24,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Starts {@code toolformer <args...>} in a new JVM with this test's classpath. */
-    static ServiceProcess start(Path log, String... args) throws IOException {
+    public static ServiceProcess start(Path log, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.add("-Xmx256m");
@@ -38,7 +38,7 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(process, log);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -51,7 +51,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The service's output so far, for a failing test's message. */
-    String output() {
+    public String output() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -164,7 +165,7 @@ class MonitoringConfigTest {
         Map<String, Duration> prometheus = new LinkedHashMap<>();
         for (Map<String, Object> rule : alertRules()) {
             Object keep = rule.getOrDefault("keep_firing_for", "0s");
-            prometheus.put(String.valueOf(rule.get("alert")), Duration.parse("PT" + keep.toString().toUpperCase()));
+            prometheus.put(String.valueOf(rule.get("alert")), Duration.parse("PT" + keep.toString().toUpperCase(Locale.ROOT)));
         }
 
         assertThat(prometheus).containsEntry("HighErrorRate", Duration.ofMinutes(2))
@@ -282,7 +283,7 @@ class MonitoringConfigTest {
         Set<String> names = new TreeSet<>();
         Matcher m = IDENTIFIER.matcher(s);
         while (m.find()) {
-            if (m.group(2) == null && !PROMQL_KEYWORDS.contains(m.group(1).toLowerCase())) {
+            if (m.group(2) == null && !PROMQL_KEYWORDS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
                 names.add(m.group(1));
             }
         }
