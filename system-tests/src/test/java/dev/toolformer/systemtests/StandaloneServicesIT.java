@@ -89,7 +89,7 @@ class StandaloneServicesIT {
                 assertThat(call.get().getStatus()).isEqualTo(ToolStatus.SUCCESS);
             }
 
-            await().atMost(Duration.ofSeconds(180))
+            await().atMost(Duration.ofSeconds(180)).ignoreExceptionsInstanceOf(IOException.class)
                     .failFast("alert-processor exited: " + alerts.output(), () -> !alerts.isAlive())
                     .failFast("analytics exited: " + analytics.output(), () -> !analytics.isAlive())
                     .untilAsserted(() -> {
