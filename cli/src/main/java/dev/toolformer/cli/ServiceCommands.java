@@ -18,7 +18,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ExecutorConfigFile;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.server.AdminActions;

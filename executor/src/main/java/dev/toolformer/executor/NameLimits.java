@@ -1,5 +1,6 @@
 package dev.toolformer.executor;
 
+import dev.toolformer.common.pricing.Pricing;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

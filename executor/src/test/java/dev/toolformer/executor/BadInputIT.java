@@ -25,7 +25,7 @@ import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.embedded.testing.TopicTail;
 import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.schema.DeadLetter;

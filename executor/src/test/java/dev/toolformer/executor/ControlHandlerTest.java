@@ -1,5 +1,6 @@
 package dev.toolformer.executor;
 
+import dev.toolformer.common.pricing.Pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

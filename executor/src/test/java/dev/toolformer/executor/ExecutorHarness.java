@@ -1,5 +1,6 @@
 package dev.toolformer.executor;
 
+import dev.toolformer.common.pricing.Pricing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

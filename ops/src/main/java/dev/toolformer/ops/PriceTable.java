@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 
 /** The models of each provider in the price table, and the executor's {@link Pricing} to price tokens with. */
 public record PriceTable(Map<String, List<String>> modelsByProvider, Pricing pricing, String source) {

@@ -12,7 +12,7 @@ import dev.toolformer.alerts.ScaleUpHandler;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ExecutorStats;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.schema.AlertEvent;

@@ -17,7 +17,7 @@ import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;

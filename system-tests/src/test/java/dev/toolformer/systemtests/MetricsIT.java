@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.server.Pipeline;

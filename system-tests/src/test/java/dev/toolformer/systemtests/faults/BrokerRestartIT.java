@@ -20,7 +20,7 @@ import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.executor.Pricing;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;

@@ -1,4 +1,4 @@
-package dev.toolformer.executor;
+package dev.toolformer.common.pricing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.toolformer.executor;
+package dev.toolformer.common.pricing;
 
 import java.io.IOException;
 import java.io.InputStream;
