@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import dev.toolformer.alerts.rules.AlertRules;
+
 /**
  * The alert processor's configuration.
  *

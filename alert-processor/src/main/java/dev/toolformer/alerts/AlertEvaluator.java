@@ -7,9 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.toolformer.schema.Silence;
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.Expr;
+import dev.toolformer.alerts.rules.Source;
+import dev.toolformer.alerts.silence.SilenceStore;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.Silence;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -32,7 +36,7 @@ import org.apache.kafka.streams.state.Stores;
  * {@code keep_firing_for} has run out on {@link Source.Kind#STATE} sources, which see no new record
  * while their state persists.
  */
-final class AlertEvaluator implements Processor<String, SpecificRecord, String, AlertEvent> {
+public final class AlertEvaluator implements Processor<String, SpecificRecord, String, AlertEvent> {
     private final Source source;
     private final List<AlertRule> rules;
     private final Duration punctuateInterval;
@@ -181,7 +185,7 @@ final class AlertEvaluator implements Processor<String, SpecificRecord, String, 
     }
 
     /** The annotation a RESOLVED event carries: the phase it left, PENDING or FIRING. */
-    static final String RESOLVED_FROM = "resolved_from";
+    public static final String RESOLVED_FROM = "resolved_from";
 
     private void forward(AlertRule rule, String fingerprint, Map<String, String> series, AlertState state,
                          double value, Instant activeSince, Instant eventTime, long timestamp,

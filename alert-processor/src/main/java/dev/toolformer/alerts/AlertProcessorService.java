@@ -8,6 +8,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.toolformer.alerts.incident.IncidentResponder;
+import dev.toolformer.alerts.incident.ScaleUpHandler;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;

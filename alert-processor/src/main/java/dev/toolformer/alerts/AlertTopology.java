@@ -3,6 +3,9 @@ package dev.toolformer.alerts;
 import java.util.List;
 import java.util.Locale;
 
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.Source;
+import dev.toolformer.alerts.silence.SilenceStore;
 import dev.toolformer.common.topic.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;

@@ -2,8 +2,8 @@ package dev.toolformer.alerts;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * a timeout) is logged and retried with backoff; anything else ends the view and is reported by
  * {@link #failure()}.
  */
-final class TopicView<V> implements AutoCloseable {
+public final class TopicView<V> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicView.class);
 
     private final String topic;
@@ -45,13 +45,13 @@ final class TopicView<V> implements AutoCloseable {
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private volatile boolean running = true;
 
-    TopicView(KafkaSettings kafka, String topic, Function<byte[], V> decode, BiPredicate<String, V> keep) {
+    public TopicView(KafkaSettings kafka, String topic, Function<byte[], V> decode, BiPredicate<String, V> keep) {
         this(new KafkaConsumer<>(kafka.consumer(null, "toolformer-view-" + topic + "-" + UUID.randomUUID())), topic,
                 decode, keep);
     }
 
     /** A view reading with {@code consumer}, which it owns. */
-    TopicView(Consumer<String, byte[]> consumer, String topic, Function<byte[], V> decode, BiPredicate<String, V> keep) {
+    public TopicView(Consumer<String, byte[]> consumer, String topic, Function<byte[], V> decode, BiPredicate<String, V> keep) {
         this.topic = topic;
         this.decode = decode;
         this.keep = keep;
@@ -59,23 +59,23 @@ final class TopicView<V> implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name("view-" + topic).unstarted(this::run);
     }
 
-    TopicView<V> start() {
+    public TopicView<V> start() {
         thread.start();
         return this;
     }
 
     /** The current values; a live, thread-safe map. */
-    Map<String, V> values() {
+    public Map<String, V> values() {
         return values;
     }
 
     /** Waits until the view holds everything the topic held when it started; false on timeout. */
-    boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The error that ended this view; empty while it runs (or retries). */
-    Optional<RuntimeException> failure() {
+    public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get());
     }
 

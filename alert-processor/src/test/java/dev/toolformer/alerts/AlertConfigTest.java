@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.nio.file.Path;
 
+import dev.toolformer.alerts.rules.AlertRules;
 import org.junit.jupiter.api.Test;
 
 class AlertConfigTest {

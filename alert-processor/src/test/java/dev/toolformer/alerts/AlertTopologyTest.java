@@ -9,13 +9,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import dev.toolformer.schema.Silence;
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.AlertRules;
+import dev.toolformer.alerts.rules.Expr;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.HealthState;
+import dev.toolformer.schema.Silence;
 import dev.toolformer.schema.SloWindow;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import dev.toolformer.alerts.incident.WebhookReceiver;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.Expr;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.BurnRate;
@@ -17,11 +19,11 @@ import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.SpeculationWindow;
 
 /** Aggregate records and alert events for tests, with only the fields a test varies as parameters. */
-final class Records {
+public final class Records {
     private Records() {
     }
 
-    static SloWindow slo(String tool, String provider, Instant end, double errorRate, double p95) {
+    public static SloWindow slo(String tool, String provider, Instant end, double errorRate, double p95) {
         return SloWindow.newBuilder().setWindowStart(end.minusSeconds(60)).setWindowEnd(end).setTool(tool)
                 .setProvider(provider).setIsFinal(true).setRequests(1000)
                 .setSuccess(1000 - Math.round(errorRate * 1000)).setErrors(Math.round(errorRate * 1000))
@@ -36,7 +38,7 @@ final class Records {
      * One update of a one-minute SLO window: {@code requests} calls, {@code errors} of which failed, and a
      * 500 ms p95; {@code isFinal} for the window's last update.
      */
-    static SloWindow sloUpdate(String tool, String provider, Instant end, long requests, long errors,
+    public static SloWindow sloUpdate(String tool, String provider, Instant end, long requests, long errors,
                                boolean isFinal) {
         double errorRate = requests == 0 ? 0 : (double) errors / requests;
         return SloWindow.newBuilder(slo(tool, provider, end, errorRate, 500)).setIsFinal(isFinal)
@@ -44,13 +46,13 @@ final class Records {
                 .setAvailability(1 - errorRate).setThroughputPerS(requests / 60.0).build();
     }
 
-    static ExecutorHealth health(String executor, HealthState state, long heapUsed, Instant lastSeen) {
+    public static ExecutorHealth health(String executor, HealthState state, long heapUsed, Instant lastSeen) {
         return ExecutorHealth.newBuilder().setExecutorId(executor).setState(state).setLastSeen(lastSeen)
                 .setHeapUsedBytes(heapUsed).setHeapMaxBytes(4L << 30).setCpuPercent(10).setInFlight(3)
                 .setConsumerLag(0).setChangedAt(lastSeen).build();
     }
 
-    static CostWindow cost(String provider, String model, String size, Instant end, double costUsd, Double variance) {
+    public static CostWindow cost(String provider, String model, String size, Instant end, double costUsd, Double variance) {
         return CostWindow.newBuilder().setWindowStart(end.minus(size.equals("1h") ? Duration.ofHours(1)
                         : Duration.ofMinutes(1))).setWindowEnd(end).setWindowSize(size).setProvider(provider)
                 .setModel(model).setRequests(100).setInputTokens(1000).setOutputTokens(500).setCostUsd(costUsd)
@@ -58,7 +60,7 @@ final class Records {
                 .setVarianceRatio(variance).setIsFinal(false).setEmittedAt(end).build();
     }
 
-    static SpeculationWindow speculation(String tool, Instant end, long hits, long misses) {
+    public static SpeculationWindow speculation(String tool, Instant end, long hits, long misses) {
         return SpeculationWindow.newBuilder().setWindowStart(end.minusSeconds(60)).setWindowEnd(end).setTool(tool)
                 .setHits(hits).setMisses(misses).setUnresolved(0)
                 .setAccuracy(hits + misses == 0 ? 0 : (double) hits / (hits + misses))
@@ -66,7 +68,7 @@ final class Records {
     }
 
     /** A burn-rate record; {@code rates} maps window labels ("5m", "1h", ...) to burn rates, others are 0. */
-    static BurnRate burn(String slo, Instant at, Map<String, Double> rates) {
+    public static BurnRate burn(String slo, Instant at, Map<String, Double> rates) {
         Map<String, Duration> windows = new LinkedHashMap<>();
         windows.put("5m", Duration.ofMinutes(5));
         windows.put("30m", Duration.ofMinutes(30));
@@ -85,7 +87,7 @@ final class Records {
                 .setBudgetRemaining(0.5).setBudgetWindowMs(Duration.ofDays(30).toMillis()).build();
     }
 
-    static AlertEvent alert(String rule, Map<String, String> series, AlertState state, Instant activeSince,
+    public static AlertEvent alert(String rule, Map<String, String> series, AlertState state, Instant activeSince,
                             Instant at) {
         Map<String, String> labels = new LinkedHashMap<>(series);
         labels.put("alertname", rule);

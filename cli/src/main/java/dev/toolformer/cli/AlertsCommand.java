@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.toolformer.alerts.AlertHistory;
-import dev.toolformer.alerts.Silences;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.serde.RecordJson;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;

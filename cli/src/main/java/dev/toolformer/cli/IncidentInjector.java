@@ -8,10 +8,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
-import dev.toolformer.alerts.AlertRule;
-import dev.toolformer.alerts.AlertRules;
-import dev.toolformer.alerts.Expr;
-import dev.toolformer.alerts.IncidentPolicy;
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.AlertRules;
+import dev.toolformer.alerts.rules.Expr;
+import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.server.Pipeline;
 import picocli.CommandLine.Mixin;

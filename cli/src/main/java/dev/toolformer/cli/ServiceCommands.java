@@ -10,15 +10,15 @@ import java.util.function.Consumer;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsMeters;
 import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ExecutorConfigFile;
-import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.server.AdminActions;

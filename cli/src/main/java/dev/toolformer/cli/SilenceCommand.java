@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.toolformer.alerts.Silences;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.serde.RecordJson;
 import dev.toolformer.schema.Silence;
 import dev.toolformer.server.AdminActions;

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import dev.toolformer.alerts.AlertHistory;
-import dev.toolformer.alerts.Silences;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.control.ControlCommands;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topics;

@@ -8,11 +8,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.toolformer.alerts.ScaleUpHandler;
+import dev.toolformer.alerts.incident.ScaleUpHandler;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ExecutorStats;
-import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.schema.AlertEvent;

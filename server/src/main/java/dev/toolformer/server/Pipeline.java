@@ -12,7 +12,7 @@ import java.util.Optional;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsMeters;
 import dev.toolformer.analytics.AnalyticsService;

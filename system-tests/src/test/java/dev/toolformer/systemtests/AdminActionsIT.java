@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toolformer.alerts.AlertRules;
-import dev.toolformer.alerts.Silences;
+import dev.toolformer.alerts.rules.AlertRules;
+import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.embedded.testing.LogCapture;

@@ -24,7 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.producer.ToolformerClient;

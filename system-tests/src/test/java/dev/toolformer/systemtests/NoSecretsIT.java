@@ -20,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.toolformer.alerts.AlertRules;
+import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.systemtests.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,0 +1,198 @@
+package dev.toolformer.alerts.incident;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
+import dev.toolformer.alerts.rules.AlertRule;
+import dev.toolformer.alerts.rules.IncidentPolicy;
+import dev.toolformer.common.control.ControlCommands;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.ActionOutcome;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.ControlAction;
+import dev.toolformer.schema.ControlCommand;
+import dev.toolformer.schema.IncidentAction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Performs incident actions and records each as an {@link IncidentAction} on toolformer.incidents.
+ * Blocking (Kafka sends, HTTP, Admin calls): the responder calls it on virtual threads. Thread-safe.
+ */
+final class ActionRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
+    private static final long SEND_TIMEOUT_S = 30;
+
+    private final Producer<String, byte[]> producer;
+    private final Supplier<Admin> admin;
+    private final ScaleUpHandler scaleUp;
+    private final WebhookSender webhooks;
+    private final IncidentPolicy policy;
+    private final String issuedBy;
+    private final Clock clock;
+
+    ActionRunner(Producer<String, byte[]> producer, Supplier<Admin> admin, ScaleUpHandler scaleUp,
+                 WebhookSender webhooks, IncidentPolicy policy, String issuedBy, Clock clock) {
+        this.producer = producer;
+        this.admin = admin;
+        this.scaleUp = scaleUp;
+        this.webhooks = webhooks;
+        this.policy = policy;
+        this.issuedBy = issuedBy;
+        this.clock = clock;
+    }
+
+    void run(ResponsePlanner.Run task) {
+        AlertEvent alert = task.alert();
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("incident_rule", task.rule().name());
+        String action = task.action().type().key();
+        ActionOutcome outcome = ActionOutcome.EXECUTED;
+        String detail;
+        try {
+            switch (task.action().type()) {
+                case CIRCUIT_BREAKER -> {
+                    action = "open_breaker";
+                    detail = openBreaker(alert, task.action().probeAfter(), params);
+                }
+                case THROTTLE -> {
+                    action = task.restore() ? "unthrottle" : "throttle";
+                    detail = control(task.restore() ? ControlAction.UNTHROTTLE : ControlAction.THROTTLE, alert,
+                            task.restore() ? null : task.action().ratePerS(), params);
+                }
+                case SCALE_UP -> detail = scaleUp.scaleUp(alert);
+                case CHECK_DEPENDENCIES -> detail = checkDependencies();
+                case ESCALATE -> {
+                    params.put("receiver", task.action().receiver());
+                    WebhookSender.Result r = webhooks.send(policy.receivers().get(task.action().receiver()),
+                            new Notification(task.action().receiver(), "escalation:" + alert.getFingerprint(),
+                                    Map.of("alertname", alert.getRule()), List.of(alert)), "[ESCALATION] ");
+                    outcome = r.ok() ? ActionOutcome.EXECUTED : ActionOutcome.FAILED;
+                    detail = "still firing and unacknowledged after " + task.action().after() + ": " + r.detail();
+                }
+                default -> throw new IllegalStateException("not run here: " + task.action().type());
+            }
+        } catch (Exception e) {
+            outcome = ActionOutcome.FAILED;
+            detail = String.valueOf(e.getMessage());
+            LOG.warn("incident action {} for {} failed", action, alert.getFingerprint(), e);
+        }
+        record(alert, action, params, outcome, detail);
+    }
+
+    void skip(ResponsePlanner.Skip task) {
+        record(task.alert(), task.action().type().key(), Map.of("incident_rule", task.rule().name()), task.outcome(),
+                task.detail());
+    }
+
+    /** Sends one grouped notification and records one {@code notify} action per alert in it. */
+    void notify(Notification n) {
+        WebhookSender.Result r = webhooks.send(policy.receivers().get(n.receiver()), n, "");
+        String notification = UUID.randomUUID().toString();
+        for (AlertEvent alert : n.alerts()) {
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("receiver", n.receiver());
+            params.put("group", n.groupKey());
+            params.put(IncidentRecovery.NOTIFICATION, notification);
+            params.put("alerts", String.valueOf(n.alerts().size()));
+            params.put("state", alert.getState().name());
+            record(alert, "notify", params, r.ok() ? ActionOutcome.EXECUTED : ActionOutcome.FAILED, r.detail());
+        }
+    }
+
+    private String openBreaker(AlertEvent alert, Duration probeAfter, Map<String, String> params) throws Exception {
+        params.put("probe_after_ms", String.valueOf(probeAfter.toMillis()));
+        return control(ControlAction.OPEN_BREAKER, alert, null, probeAfter, params)
+                + ", probing after " + probeAfter.toSeconds() + " s: closed by successful probe calls, not by the alert";
+    }
+
+    private String control(ControlAction action, AlertEvent alert, Double rate, Map<String, String> params)
+            throws Exception {
+        return control(action, alert, rate, null, params);
+    }
+
+    private String control(ControlAction action, AlertEvent alert, Double rate, Duration probeAfter,
+                           Map<String, String> params) throws Exception {
+        String tool = concrete(alert.getLabels().get("tool"));
+        String provider = concrete(alert.getLabels().get("provider"));
+        if (tool == null && provider == null && (action == ControlAction.OPEN_BREAKER
+                || action == ControlAction.CLOSE_BREAKER)) {
+            throw new IllegalArgumentException("alert " + alert.getFingerprint()
+                    + " names no single tool or provider: no breaker to " + (action == ControlAction.OPEN_BREAKER
+                    ? "open" : "close"));
+        }
+        ControlCommand command = ControlCommands.toEveryExecutor(action, issuedBy, clock.instant())
+                .setTool(tool)
+                .setProvider(provider)
+                .setRatePerS(rate)
+                .setProbeAfterMs(probeAfter == null ? null : probeAfter.toMillis())
+                .setReason(alert.getFingerprint() + " " + alert.getState())
+                .build();
+        producer.send(ControlCommands.record(command)).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
+        params.put("command_id", command.getCommandId());
+        params.put("target", "*");
+        if (tool != null) {
+            params.put("tool", tool);
+        }
+        if (provider != null) {
+            params.put("provider", provider);
+        }
+        if (rate != null) {
+            params.put("rate_per_s", AlertRule.format(rate));
+        }
+        return action + " sent to every executor for tool=" + (tool == null ? "any" : tool) + " provider="
+                + (provider == null ? "any" : provider);
+    }
+
+    private String checkDependencies() {
+        try {
+            DescribeClusterResult cluster = admin.get().describeCluster();
+            String id = cluster.clusterId().get(10, TimeUnit.SECONDS);
+            int nodes = cluster.nodes().get(10, TimeUnit.SECONDS).size();
+            int controller = cluster.controller().get(10, TimeUnit.SECONDS).id();
+            return "kafka reachable: cluster " + id + ", " + nodes + " broker(s), controller " + controller;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("kafka check interrupted", e);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("kafka unreachable: " + cause, e);
+        }
+    }
+
+    private void record(AlertEvent alert, String action, Map<String, String> params, ActionOutcome outcome,
+                        String detail) {
+        IncidentAction record = IncidentAction.newBuilder()
+                .setIncidentId(ResponsePlanner.episode(alert))
+                .setRule(alert.getRule())
+                .setAlertFingerprint(alert.getFingerprint())
+                .setAction(action)
+                .setParameters(params)
+                .setOutcome(outcome)
+                .setDetail(detail == null ? "" : detail)
+                .setExecutedAt(clock.instant())
+                .build();
+        LOG.info("incident {} {}: {} {}", record.getIncidentId(), action, outcome, record.getDetail());
+        producer.send(new ProducerRecord<>(Topics.INCIDENTS.name(), record.getIncidentId(),
+                Topics.INCIDENTS.valueSerde().serializer().serialize(Topics.INCIDENTS.name(), record)), (md, e) -> {
+                    if (e != null) {
+                        LOG.error("cannot record incident action {} for {}", action, alert.getFingerprint(), e);
+                    }
+                });
+    }
+
+    private static String concrete(String label) {
+        return label == null || label.isBlank() || label.equals("*") ? null : label;
+    }
+}

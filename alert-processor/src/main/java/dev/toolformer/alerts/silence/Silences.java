@@ -1,0 +1,178 @@
+package dev.toolformer.alerts.silence;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Topic;
+import dev.toolformer.common.topic.TopicScan;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.Silence;
+import dev.toolformer.schema.SilenceKind;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Silences and acknowledgements: stored in the compacted topic {@value #TOPIC_NAME} (latest entry per
+ * id; a tombstone expires one), read by every alert-processor instance and by the CLI.
+ */
+public final class Silences {
+    /** The topic of silences and acknowledgements, keyed by entry id. */
+    public static final Topic<Silence> TOPIC = Topics.SILENCES;
+    public static final String TOPIC_NAME = "toolformer.silences";
+    public static final AvroSerde<Silence> SERDE = AvroSerde.of(Silence.class);
+
+    private Silences() {
+    }
+
+    /** A silence of every alert whose labels contain {@code matchers}, from {@code startsAt} for {@code duration}. */
+    public static Silence silence(Map<String, String> matchers, Instant startsAt, Duration duration, String createdBy,
+                                  String comment) {
+        if (matchers.isEmpty()) {
+            throw new IllegalArgumentException("matchers is empty: expected at least one label=value");
+        }
+        if (!duration.isPositive()) {
+            throw new IllegalArgumentException("duration is " + duration + ": expected > 0");
+        }
+        return Silence.newBuilder().setId("silence:" + UUID.randomUUID()).setKind(SilenceKind.SILENCE)
+                .setMatchers(Map.copyOf(matchers)).setStartsAt(startsAt).setEndsAt(startsAt.plus(duration))
+                .setCreatedBy(createdBy).setComment(comment).setCreatedAt(startsAt).build();
+    }
+
+    /** An acknowledgement of the current firing episode of the alert {@code fingerprint}, for {@code duration}. */
+    public static Silence acknowledgement(String fingerprint, Instant at, Duration duration, String createdBy,
+                                          String comment) {
+        Objects.requireNonNull(fingerprint, "fingerprint == null");
+        return Silence.newBuilder().setId("ack:" + fingerprint).setKind(SilenceKind.ACKNOWLEDGEMENT)
+                .setMatchers(Map.of()).setFingerprint(fingerprint).setStartsAt(at).setEndsAt(at.plus(duration))
+                .setCreatedBy(createdBy).setComment(comment).setCreatedAt(at).build();
+    }
+
+    /** True if {@code entry} is a silence in force at {@code now} whose matchers all appear in {@code labels}. */
+    public static boolean silences(Silence entry, Map<String, String> labels, Instant now) {
+        return entry.getKind() == SilenceKind.SILENCE && inForce(entry, now)
+                && entry.getMatchers().entrySet().stream().allMatch(m -> m.getValue().equals(labels.get(m.getKey())));
+    }
+
+    /** True if {@code entry} acknowledges the episode of {@code fingerprint} that began at {@code activeSince}. */
+    public static boolean acknowledges(Silence entry, String fingerprint, Instant activeSince, Instant now) {
+        return entry.getKind() == SilenceKind.ACKNOWLEDGEMENT && inForce(entry, now)
+                && fingerprint.equals(entry.getFingerprint()) && !activeSince.isAfter(entry.getCreatedAt());
+    }
+
+    /** The first entry of {@code entries} that silences the labels, if any. */
+    public static Optional<Silence> silencing(Iterable<Silence> entries, Map<String, String> labels, Instant now) {
+        for (Silence s : entries) {
+            if (silences(s, labels, now)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean inForce(Silence entry, Instant now) {
+        return !now.isBefore(entry.getStartsAt()) && now.isBefore(entry.getEndsAt());
+    }
+
+    /**
+     * Creates the topic (compacted, the broker's default partition count and replication factor, as a topic the
+     * provisioner did not create would get) if it is missing, and
+     * waits until its partition is known, since a global store fails on a topic without partitions.
+     */
+    public static void ensureTopic(Admin admin) {
+        try {
+            admin.createTopics(List.of(new NewTopic(TOPIC_NAME, Optional.empty(), Optional.empty())
+                    .configs(TOPIC.configs()))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": " + e.getCause().getMessage(),
+                        e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + TOPIC_NAME, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": timed out", e);
+        }
+        awaitPartitions(admin);
+    }
+
+    private static void awaitPartitions(Admin admin) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            while (true) {
+                try {
+                    if (!admin.describeTopics(List.of(TOPIC_NAME)).allTopicNames().get(10, TimeUnit.SECONDS)
+                            .get(TOPIC_NAME).partitions().isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("topic " + TOPIC_NAME + " not visible: "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + TOPIC_NAME, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": timed out", e);
+        }
+    }
+
+    /** Writes an entry (and waits for it to be stored). */
+    public static void publish(KafkaSettings kafka, Silence entry) {
+        send(kafka, entry.getId(), SERDE.encode(entry));
+    }
+
+    /** Expires the entry {@code id} at once by writing its tombstone. */
+    public static void expire(KafkaSettings kafka, String id) {
+        send(kafka, id, null);
+    }
+
+    /** Every entry currently stored (expired ones included until compaction or their tombstone). */
+    public static List<Silence> readAll(KafkaSettings kafka) {
+        try (Admin admin = Admin.create(kafka.admin())) {
+            ensureTopic(admin);
+        }
+        Map<String, Silence> latest = new LinkedHashMap<>();
+        TopicScan.of(kafka, TOPIC_NAME).forEach(r -> {
+            if (r.value() == null) {
+                latest.remove(r.key());
+            } else {
+                latest.put(r.key(), SERDE.decode(r.value()));
+            }
+        });
+        return new ArrayList<>(latest.values());
+    }
+
+    private static void send(KafkaSettings kafka, String key, byte[] value) {
+        try (Admin admin = Admin.create(kafka.admin())) {
+            ensureTopic(admin);
+        }
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer("toolformer-silences"))) {
+            producer.send(new ProducerRecord<>(TOPIC_NAME, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing to " + TOPIC_NAME, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot write to " + TOPIC_NAME + ": " + e.getMessage(), e);
+        }
+    }
+}
