@@ -10,14 +10,18 @@ import org.apache.kafka.common.TopicPartition;
  * executor stopped: it finishes without publishing, and the partition's next owner runs it again).
  */
 final class Execution {
-    private static final int RUNNING = 0;
-    private static final int CANCELLED = 1;
-    private static final int ABANDONED = 2;
-    private static final int FINISHED = 3;
+    /** Where a request is: RUNNING, then CANCELLED or ABANDONED (stopped), or FINISHED (its result on its way). */
+    enum State {
+        RUNNING, CANCELLED, ABANDONED, FINISHED;
+
+        boolean isStopped() {
+            return this == CANCELLED || this == ABANDONED;
+        }
+    }
 
     private final String requestId;
     private final TopicPartition partition;
-    private int state = RUNNING;
+    private State state = State.RUNNING;
     private Thread thread;
     private String cancelReason;
 
@@ -38,17 +42,17 @@ final class Execution {
     /** Binds the thread that runs the request; interrupts it at once if it was already stopped. */
     synchronized void runOn(Thread runner) {
         thread = runner;
-        if (state == CANCELLED || state == ABANDONED) {
+        if (state.isStopped()) {
             runner.interrupt();
         }
     }
 
     /** Asks the request to finish CANCELLED; false when it already finished or was stopped. */
     synchronized boolean cancel(String reason) {
-        if (state != RUNNING) {
+        if (state != State.RUNNING) {
             return false;
         }
-        state = CANCELLED;
+        state = State.CANCELLED;
         cancelReason = reason;
         interrupt();
         return true;
@@ -56,10 +60,10 @@ final class Execution {
 
     /** Stops the request without a result; false when its result is already on its way. */
     synchronized boolean abandon() {
-        if (state == FINISHED) {
+        if (state == State.FINISHED) {
             return false;
         }
-        state = ABANDONED;
+        state = State.ABANDONED;
         interrupt();
         return true;
     }
@@ -69,20 +73,24 @@ final class Execution {
      * its interrupt flag and publishes); false when it was abandoned and must not publish.
      */
     synchronized boolean finish() {
-        if (state == ABANDONED) {
+        if (state == State.ABANDONED) {
             return false;
         }
-        state = FINISHED;
+        state = State.FINISHED;
         thread = null;
         return true;
     }
 
     synchronized boolean isCancelled() {
-        return state == CANCELLED;
+        return state == State.CANCELLED;
     }
 
     synchronized boolean isStopped() {
-        return state == CANCELLED || state == ABANDONED;
+        return state.isStopped();
+    }
+
+    synchronized State state() {
+        return state;
     }
 
     synchronized String cancelReason() {
