@@ -1,7 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,10 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.schema.ToolError;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
@@ -24,7 +20,8 @@ import dev.toolformer.schema.ToolStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * Turns one request into its one final result: validates it (REJECTED when the client got it wrong),
+ * Turns one request into its one final result: validates it ({@link RequestValidator}: REJECTED when the client
+ * got it wrong),
  * waits for its provider's rate limit (UNAVAILABLE "Throttled" when the wait would pass the deadline),
  * asks its tool+provider breaker (UNAVAILABLE "CircuitOpen" when open),
  * runs the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool
@@ -37,18 +34,12 @@ final class RequestRunner {
     static final String CIRCUIT_OPEN = "CircuitOpen";
     /** Error type of an UNAVAILABLE result whose rate-limit wait would pass its deadline. */
     static final String THROTTLED = "Throttled";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The result, and whether it gave up on a retriable failure (its record then also goes to the
      * dead-letter topic as RETRIES_EXHAUSTED).
      */
     record Run(ToolResult result, boolean retriesExhausted) {
-    }
-
-    /** Why a request cannot run: the error type of its REJECTED result, and a message naming the problem. */
-    record Rejection(String type, String message) {
     }
 
     private sealed interface Outcome {
@@ -71,6 +62,7 @@ final class RequestRunner {
     private final Resilience resilience;
     private final ExecutorMetrics metrics;
     private final NameLimits names;
+    private final RequestValidator validator;
 
     RequestRunner(ToolRegistry tools, Pricing pricing, ExecutorConfig config, ExecutorService attempts, Clock clock,
                   Resilience resilience, ExecutorMetrics metrics) {
@@ -81,6 +73,7 @@ final class RequestRunner {
         this.clock = clock;
         this.resilience = resilience;
         this.names = new NameLimits(tools, pricing, config, metrics);
+        this.validator = new RequestValidator(tools, config);
         this.metrics = metrics;
     }
 
@@ -99,9 +92,9 @@ final class RequestRunner {
                 .setStartedAt(started)
                 .setExecutorId(config.executorId())
                 .setAttempts(0);
-        Validation validation = check(request);
+        RequestValidator.Validation validation = validator.check(request);
         if (validation.rejection() != null) {
-            Rejection rejection = validation.rejection();
+            RequestValidator.Rejection rejection = validation.rejection();
             return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
         }
         Tool tool = tools.find(request.getTool()).orElseThrow();
@@ -180,61 +173,6 @@ final class RequestRunner {
         return outcome;
     }
 
-    /** Why the request cannot run at all, or null when it can. */
-    Rejection validate(ToolRequest request) {
-        return check(request).rejection();
-    }
-
-    /** Why the request cannot run, or its arguments parsed (once: they may be 1 MiB). */
-    private record Validation(Rejection rejection, ObjectNode arguments) {
-        Validation(Rejection rejection) {
-            this(rejection, null);
-        }
-    }
-
-    private Validation check(ToolRequest request) {
-        Rejection rejection = reject(request);
-        if (rejection != null) {
-            return new Validation(rejection);
-        }
-        JsonNode arguments = parse(request.getArgumentsJson());
-        if (arguments == null || arguments.isMissingNode()) {
-            return new Validation(new Rejection("InvalidJson", "arguments_json is not valid JSON"));
-        }
-        if (!arguments.isObject()) {
-            return new Validation(new Rejection("NotAnObject", "arguments_json must be a JSON object, was "
-                    + arguments.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
-        }
-        return new Validation(null, (ObjectNode) arguments);
-    }
-
-    /** Why the request cannot run, judged without parsing its arguments, or null. */
-    private Rejection reject(ToolRequest request) {
-        if (request.getRequestId().isBlank()) {
-            return new Rejection("InvalidRequest", "request_id is empty");
-        }
-        if (tools.find(request.getTool()).isEmpty()) {
-            return new Rejection("UnknownTool", "unknown tool '" + request.getTool() + "'; known tools: " + tools.names());
-        }
-        if (request.getTimeoutMs() <= 0) {
-            return new Rejection("InvalidTimeout", "timeout_ms must be > 0, was " + request.getTimeoutMs());
-        }
-        if (request.getTimeoutMs() > config.maxTimeout().toMillis()) {
-            return new Rejection("InvalidTimeout", "timeout_ms must be <= " + config.maxTimeout().toMillis()
-                    + ", was " + request.getTimeoutMs());
-        }
-        String json = request.getArgumentsJson();
-        // A char is at most 3 UTF-8 bytes, so short strings need no encoding to be measured.
-        if ((long) json.length() * 3 > config.maxArgumentsBytes()) {
-            int bytes = json.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > config.maxArgumentsBytes()) {
-                return new Rejection("ArgumentsTooLarge", "arguments_json is " + bytes + " bytes, more than the "
-                        + config.maxArgumentsBytes() + " allowed");
-            }
-        }
-        return null;
-    }
-
     private Outcome attempt(Tool tool, ToolCall call, Execution execution) {
         long remainingNanos = Duration.between(clock.instant(), call.deadline()).toNanos();
         if (remainingNanos <= 0) {
@@ -304,14 +242,6 @@ final class RequestRunner {
 
     private static String typeName(Throwable t) {
         return t.getClass().getSimpleName();
-    }
-
-    private static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
     }
 
     /** What the breaker records for a failed attempt: the error type, without the message (which may hold data). */
