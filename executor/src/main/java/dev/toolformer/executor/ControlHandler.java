@@ -161,8 +161,8 @@ final class ControlHandler {
             undoAt(scope, command, expires, () -> resilience.unthrottle(provider));
         } else {
             String scope = take(IN_FLIGHT, command);
-            requests.limitInFlight((int) Math.max(1, config.maxInFlight() * config.throttleFactor()));
-            undoAt(scope, command, expires, () -> requests.limitInFlight(config.maxInFlight()));
+            requests.limit().limitInFlight((int) Math.max(1, config.maxInFlight() * config.throttleFactor()));
+            undoAt(scope, command, expires, () -> requests.limit().limitInFlight(config.maxInFlight()));
         }
     }
 
@@ -174,7 +174,7 @@ final class ControlHandler {
         take(RATE + provider, command);
         resilience.unthrottle(provider);
         if (provider == null) {
-            requests.limitInFlight(config.maxInFlight());
+            requests.limit().limitInFlight(config.maxInFlight());
         }
     }
 

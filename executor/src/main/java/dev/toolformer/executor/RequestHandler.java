@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import dev.toolformer.common.deadletter.DeadLetters;
@@ -83,10 +82,7 @@ final class RequestHandler {
     private final ExecutorService workers;
     private final RecordBudget budget;
     private final BiConsumer<String, KafkaException> onFatal;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong inFlightBytes = new AtomicLong();
-    private final AtomicLong peakInFlightBytes = new AtomicLong();
-    private final AtomicInteger maxInFlight;
+    private final InFlightLimit limit;
     private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
@@ -114,52 +110,12 @@ final class RequestHandler {
         this.metrics = metrics;
         this.clock = clock;
         this.workers = workers;
-        this.maxInFlight = new AtomicInteger(config.maxInFlight());
+        this.limit = new InFlightLimit(config);
     }
 
-    /** How many more records may start now. */
-    int capacity() {
-        return maxInFlight.get() - inFlight.get();
-    }
-
-    int inFlight() {
-        return inFlight.get();
-    }
-
-    /** Bytes of the records started and not finished (key and value as read). */
-    long inFlightBytes() {
-        return inFlightBytes.get();
-    }
-
-    /** The most {@link #inFlightBytes()} has been. */
-    long peakInFlightBytes() {
-        return peakInFlightBytes.get();
-    }
-
-    /**
-     * Whether {@code record} may start now: below {@code max-in-flight}, and its bytes fit under
-     * {@code max-in-flight-bytes} — or nothing else is running, so one record larger than the whole
-     * budget still runs, alone.
-     */
-    boolean admits(ConsumerRecord<String, byte[]> record) {
-        if (capacity() <= 0) {
-            return false;
-        }
-        long held = inFlightBytes.get();
-        return held == 0 || held + weight(record) <= config.maxInFlightBytes();
-    }
-
-    private static int weight(ConsumerRecord<String, byte[]> record) {
-        return Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
-    }
-
-    int maxInFlight() {
-        return maxInFlight.get();
-    }
-
-    /** Sets the in-flight limit (THROTTLE); running requests above it finish normally. */
-    void limitInFlight(int limit) {
-        maxInFlight.set(Math.max(1, Math.min(limit, config.maxInFlight())));
+    /** How many requests run and may run, in records and bytes (the poll thread asks it before starting one). */
+    InFlightLimit limit() {
+        return limit;
     }
 
     Queue<Completion> completions() {
@@ -172,9 +128,8 @@ final class RequestHandler {
 
     /** Called on the poll thread; the record runs on a worker. */
     void start(ConsumerRecord<String, byte[]> record, long epoch) {
-        Work work = new Work(record, epoch, weight(record));
-        metrics.inFlightNow(inFlight.incrementAndGet());
-        peakInFlightBytes.accumulateAndGet(inFlightBytes.addAndGet(work.weight), Math::max);
+        Work work = new Work(record, epoch, InFlightLimit.weight(record));
+        metrics.inFlightNow(limit.acquire(work.weight));
         workers.execute(() -> handle(work));
     }
 
@@ -458,8 +413,7 @@ final class RequestHandler {
             if (!released.compareAndSet(false, true)) {
                 return false;
             }
-            inFlight.decrementAndGet();
-            inFlightBytes.addAndGet(-weight);
+            limit.release(weight);
             return true;
         }
     }

@@ -146,7 +146,7 @@ final class RequestLoop implements Runnable {
 
     private void step() {
         applyCompletions();
-        scheduler.fill(handler::admits, handler::start);
+        scheduler.fill(handler.limit()::admits, handler::start);
         long now = System.currentTimeMillis();
         if (now - lastCommit >= COMMIT_INTERVAL.toMillis()) {
             lastCommit = now;

@@ -88,7 +88,8 @@ public final class ToolExecutor implements Service {
                 new ControlHandler(config, resilience, handler, metrics, clock, timers), config.controlReplay(),
                 e -> fail(Topics.CONTROL.name() + " and " + Topics.SPECULATION_OUTCOMES.name(), e));
         this.heartbeat = new HeartbeatPublisher(config.executorId(), producer, this::stats, loop::lag, clock);
-        metrics.bindInstance(handler::inFlight, handler::inFlightBytes, handler::maxInFlight, loop::pausedPartitions);
+        metrics.bindInstance(handler.limit()::inFlight, handler.limit()::inFlightBytes, handler.limit()::maxInFlight,
+                loop::pausedPartitions);
     }
 
     private static Map<String, Object> requestConsumer(KafkaSettings kafka, ExecutorConfig config) {
@@ -147,12 +148,12 @@ public final class ToolExecutor implements Service {
 
     /** The most bytes of request records this instance has held in flight at once. */
     long peakInFlightBytesForTest() {
-        return handler.peakInFlightBytes();
+        return handler.limit().peakInFlightBytes();
     }
 
     /** Requests started and not yet finished. */
     public int inFlight() {
-        return handler.inFlight();
+        return handler.limit().inFlight();
     }
 
     public String executorId() {
@@ -165,7 +166,7 @@ public final class ToolExecutor implements Service {
 
     /** This instance's figures since it started. */
     public ExecutorStats stats() {
-        return metrics.stats(handler.inFlight(), handler.maxInFlight(), loop.pausedPartitions(), loop.queued());
+        return metrics.stats(handler.limit().inFlight(), handler.limit().maxInFlight(), loop.pausedPartitions(), loop.queued());
     }
 
     /**

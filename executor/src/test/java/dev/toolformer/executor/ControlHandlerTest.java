@@ -53,15 +53,15 @@ class ControlHandlerTest {
 
         Thread.sleep(1_000);
 
-        assertThat(requests.maxInFlight()).isEqualTo(20);
+        assertThat(requests.limit().maxInFlight()).isEqualTo(20);
     }
 
     @Test
     void shouldLiftAThrottleWhenItExpiresIfItIsStillTheOneInForce() {
         handler.apply(command(ControlAction.THROTTLE).setExpiresAt(Instant.now().plusMillis(300)).build());
-        assertThat(requests.maxInFlight()).isEqualTo(20);
+        assertThat(requests.limit().maxInFlight()).isEqualTo(20);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> requests.maxInFlight() == 40);
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.limit().maxInFlight() == 40);
     }
 
     @Test

@@ -67,10 +67,10 @@ class RequestHandlerTest {
         assertThat(producer.errorNext(new TimeoutException("delivery timed out"))).isTrue();
 
         // The next owner runs the record again; this instance must neither re-send it nor call it done.
-        await().atMost(Duration.ofSeconds(10)).until(() -> handler.inFlight() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.limit().inFlight() == 0);
         assertThat(producer.history()).hasSize(1);
         assertThat(handler.completions()).isEmpty();
-        assertThat(handler.inFlightBytes()).isZero();
+        assertThat(handler.limit().inFlightBytes()).isZero();
     }
 
     @Test
@@ -83,7 +83,7 @@ class RequestHandlerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 2);
         assertThat(producer.completeNext()).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.completions().size() == 1);
-        assertThat(handler.inFlight()).isZero();
+        assertThat(handler.limit().inFlight()).isZero();
     }
 
     @Test
@@ -98,7 +98,7 @@ class RequestHandlerTest {
         assertThat(fatal).containsExactly(Topics.RESULTS.name() + ": Not authorized to access topics: ["
                 + Topics.RESULTS.name() + "]");
         assertThat(handler.completions()).isEmpty();
-        assertThat(handler.inFlight()).isZero();
+        assertThat(handler.limit().inFlight()).isZero();
         assertThat(producer.history()).hasSize(1);
     }
 
@@ -112,13 +112,13 @@ class RequestHandlerTest {
         small.own(List.of(PARTITION));
         ConsumerRecord<String, byte[]> large = record(0, 5_000);
 
-        assertThat(small.admits(large)).isTrue();
+        assertThat(small.limit().admits(large)).isTrue();
         small.start(large, 1);
-        assertThat(small.admits(record(1))).isFalse();
+        assertThat(small.limit().admits(record(1))).isFalse();
         await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 1);
         producer.completeNext();
-        await().atMost(Duration.ofSeconds(10)).until(() -> small.inFlightBytes() == 0);
-        assertThat(small.admits(record(1))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> small.limit().inFlightBytes() == 0);
+        assertThat(small.limit().admits(record(1))).isTrue();
     }
 
     private static ConsumerRecord<String, byte[]> record(long offset) {
