@@ -4,12 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work of one record on its virtual thread: decode, run, publish the result (and dead letter),
  * then hand the offset back to the poll thread as a {@link Completion} once the broker has the
- * outcome. Also the registry of running requests, through which they are cancelled or abandoned.
+ * outcome. Running requests are registered in {@link Executions}, through which they are cancelled or abandoned;
+ * how many may run is {@link InFlightLimit}'s call.
  * <p>
  * No outcome vanishes: a result or dead letter is measured once encoded against the producer's
  * {@link RecordBudget}, and one too large becomes one that fits (an {@code OutputTooLarge} ERROR result
@@ -63,8 +60,6 @@ final class RequestHandler {
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
     private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
-    /** Cancellations remembered for requests not read yet. */
-    private static final int REMEMBERED_CANCELLATIONS = 100_000;
     /** Error type of the ERROR result that replaces a result too large for a record. */
     static final String OUTPUT_TOO_LARGE = "OutputTooLarge";
     /** Budget of a dead letter re-sent after the broker refused it as too large. */
@@ -84,14 +79,7 @@ final class RequestHandler {
     private final BiConsumer<String, KafkaException> onFatal;
     private final InFlightLimit limit;
     private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
-    private final Map<String, Execution> executions = new ConcurrentHashMap<>();
-    private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
-    private final Map<String, String> cancelled = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > REMEMBERED_CANCELLATIONS;
-        }
-    };
+    private final Executions executions = new Executions();
     private volatile boolean publishing = true;
 
     /**
@@ -123,7 +111,7 @@ final class RequestHandler {
     }
 
     void own(Collection<TopicPartition> partitions) {
-        owned.addAll(partitions);
+        executions.own(partitions);
     }
 
     /** Called on the poll thread; the record runs on a worker. */
@@ -140,26 +128,12 @@ final class RequestHandler {
      * @return true when a running request was cancelled
      */
     boolean cancel(String requestId, String reason) {
-        Execution execution = executions.get(requestId);
-        if (execution != null && execution.cancel(reason)) {
-            return true;
-        }
-        synchronized (cancelled) {
-            cancelled.put(requestId, reason);
-        }
-        return false;
+        return executions.cancel(requestId, reason);
     }
 
     /** Abandons the running requests of these partitions: they finish without publishing. */
     int abandon(Collection<TopicPartition> partitions) {
-        owned.removeAll(partitions);
-        int abandoned = 0;
-        for (Execution execution : executions.values()) {
-            if (partitions.contains(execution.partition()) && execution.abandon()) {
-                abandoned++;
-            }
-        }
-        return abandoned;
+        return executions.abandon(partitions);
     }
 
     /** Stops retrying failed publications (the executor is stopping). */
@@ -228,24 +202,12 @@ final class RequestHandler {
     private ToolResult execute(ConsumerRecord<String, byte[]> record, ToolRequest request, Work work) {
         String requestId = request.getRequestId();
         TopicPartition partition = work.partition;
-        Execution execution = new Execution(requestId, partition);
-        executions.put(requestId, execution);
+        Execution execution = executions.begin(requestId, partition);
         RequestRunner.Run run;
         try {
-            // Registered first, then checked: a concurrent abandon() or cancel() sees it or is seen.
-            if (!owned.contains(partition)) {
-                execution.abandon();
-            }
-            String reason;
-            synchronized (cancelled) {
-                reason = cancelled.remove(requestId);
-            }
-            if (reason != null) {
-                execution.cancel(reason);
-            }
             run = runner.run(request, execution);
         } finally {
-            executions.remove(requestId, execution);
+            executions.end(execution);
         }
         boolean publish = execution.finish();
         Thread.interrupted();
@@ -361,7 +323,7 @@ final class RequestHandler {
                             budget.size(record.key(), record.value(), record.headers()), error.toString());
                     workers.execute(() -> send(whenTooLarge.apply(error), null, from, acknowledged, dropped));
                 } else if (error instanceof RetriableException) {
-                    if (publishing && owned.contains(from)) {
+                    if (publishing && executions.owns(from)) {
                         log.warn("Publishing to {} failed ({}); retrying", record.topic(), error.toString());
                         workers.execute(() -> send(record, whenTooLarge, from, acknowledged, dropped));
                     } else {
