@@ -1,6 +1,5 @@
 package dev.toolformer.analytics;
 
-import dev.toolformer.common.serde.RecordJson;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
+import dev.toolformer.common.serde.RecordJson;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import org.apache.avro.generic.IndexedRecord;

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.toolformer.cli.KafkaOptions;
-import dev.toolformer.ops.BackupManifest.TopicEntry;
 import dev.toolformer.ops.BackupManifest;
+import dev.toolformer.ops.BackupManifest.TopicEntry;
 import dev.toolformer.ops.Progress;
 import dev.toolformer.ops.TopicBackup;
 import picocli.CommandLine.Command;

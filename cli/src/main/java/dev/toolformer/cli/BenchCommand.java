@@ -19,11 +19,11 @@ import dev.toolformer.cli.DurationConverter;
 import dev.toolformer.cli.KafkaClientProperties;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.server.logging.Logging;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * {@code toolformer bench SCENARIO}: measures the pipeline against a bare Kafka relay measured in the same

@@ -10,12 +10,12 @@ import dev.toolformer.cli.RestoreCommand;
 import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.server.logging.Logging;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 /** The {@code toolformer} command line. */
 @Command(name = "toolformer", mixinStandardHelpOptions = true, versionProvider = ToolformerCli.Version.class,

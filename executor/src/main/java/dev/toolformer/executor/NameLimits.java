@@ -1,9 +1,10 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import dev.toolformer.common.pricing.Pricing;
 
 /**
  * Bounds the tool, provider and model names that come from requests before they become metric labels,

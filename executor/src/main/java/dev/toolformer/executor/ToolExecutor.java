@@ -1,6 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.kafka.RecordBudget;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.common.topic.Topics;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import dev.toolformer.common.kafka.RecordBudget;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;

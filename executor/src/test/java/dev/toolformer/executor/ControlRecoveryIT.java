@@ -1,6 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;

@@ -1,6 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import static dev.toolformer.executor.TestTools.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -17,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import dev.toolformer.common.kafka.RecordBudget;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.tools.EchoTool;

@@ -1,6 +1,5 @@
 package dev.toolformer.executor;
 
-import dev.toolformer.common.pricing.Pricing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.schema.ToolRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 

@@ -17,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
-import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.server.Pipeline;

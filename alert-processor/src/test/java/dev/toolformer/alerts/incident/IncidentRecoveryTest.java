@@ -11,9 +11,9 @@ import java.util.Map;
 
 import dev.toolformer.alerts.Records;
 import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
+import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.alerts.rules.IncidentPolicy.Action;
 import dev.toolformer.alerts.rules.IncidentPolicy.ActionType;
-import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.alerts.silence.Mutes;
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.toolformer.alerts.Records;
+import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.alerts.rules.IncidentPolicy.Action;
 import dev.toolformer.alerts.rules.IncidentPolicy.ActionType;
-import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.alerts.silence.Mutes;
 import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.schema.ActionOutcome;

@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
+import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;

@@ -6,16 +6,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 
 import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.serde.AvroSerde;
-import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.DeadLetterReason;
 import org.apache.kafka.clients.producer.ProducerRecord;

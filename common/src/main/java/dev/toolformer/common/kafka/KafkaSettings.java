@@ -9,6 +9,9 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
+import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
+import dev.toolformer.common.security.Redactor;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,10 +20,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
-
-import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
-import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
-import dev.toolformer.common.security.Redactor;
 
 /**
  * How every service talks to Kafka: the bootstrap servers plus client overrides (security settings

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 import java.util.Set;
-
 import javax.net.ssl.SSLHandshakeException;
 
 import org.apache.kafka.common.KafkaException;
