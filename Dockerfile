@@ -16,6 +16,7 @@ COPY server server
 COPY ops ops
 COPY bench bench
 COPY cli cli
+COPY system-tests system-tests
 COPY config config
 RUN ./mvnw -B -q -DskipTests package -pl cli -am
 
