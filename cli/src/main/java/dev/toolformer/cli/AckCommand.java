@@ -39,7 +39,10 @@ final class AckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        AlertEvent alert = new AdminActions(kafka.settings()).acknowledge(fingerprint, duration, by, comment).alert();
+        AlertEvent alert;
+        try (AdminActions actions = new AdminActions(kafka.settings())) {
+            alert = actions.acknowledge(fingerprint, duration, by, comment).alert();
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("acknowledged " + fingerprint + " (" + alert.getState() + " since " + alert.getActiveSince() + ")");
         out.flush();

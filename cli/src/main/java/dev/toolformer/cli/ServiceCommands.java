@@ -82,6 +82,9 @@ final class ServiceCommands {
             System.err.printf("toolformer %s: shutting down%n", name);
         } finally {
             metrics.close();
+            if (admin != null) {
+                admin.close(); // after the HTTP server: its producer of silences
+            }
         }
         return 0;
     }

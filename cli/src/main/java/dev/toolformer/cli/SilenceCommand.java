@@ -61,10 +61,15 @@ final class SilenceCommand implements Callable<Integer> {
         if (mode.list) {
             Silences.readAll(kafka.settings()).forEach(s -> out.println(RecordJson.toJson(s)));
         } else if (mode.expire != null) {
-            new AdminActions(kafka.settings()).expire(mode.expire);
+            try (AdminActions actions = new AdminActions(kafka.settings())) {
+                actions.expire(mode.expire);
+            }
             out.println("expired " + mode.expire);
         } else {
-            Silence silence = new AdminActions(kafka.settings()).silence(mode.matchers, duration, by, comment);
+            Silence silence;
+            try (AdminActions actions = new AdminActions(kafka.settings())) {
+                silence = actions.silence(mode.matchers, duration, by, comment);
+            }
             out.println(silence.getId() + " silences " + mode.matchers + " until " + silence.getEndsAt());
         }
         out.flush();

@@ -28,7 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * toolformer.silences) and cancel a request (a CANCEL command on toolformer.control). Checks its input
  * first; a bad value is a {@link BadInput} naming the field.
  */
-public final class AdminActions {
+public final class AdminActions implements AutoCloseable {
     /** The longest silence or acknowledgement: a forgotten one must not mute an alert for ever. */
     static final Duration MAX_DURATION = Duration.ofDays(90);
     static final int MAX_MATCHERS = 32;
@@ -39,6 +39,7 @@ public final class AdminActions {
 
     private final KafkaSettings kafka;
     private final Clock clock;
+    private final Silences.Writer silences;
 
     public AdminActions(KafkaSettings kafka) {
         this(kafka, Clock.systemUTC());
@@ -47,6 +48,13 @@ public final class AdminActions {
     AdminActions(KafkaSettings kafka, Clock clock) {
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.clock = Objects.requireNonNull(clock, "clock == null");
+        this.silences = new Silences.Writer(kafka);
+    }
+
+    /** Closes the producer of silences and acknowledgements, if one was opened. */
+    @Override
+    public void close() {
+        silences.close();
     }
 
     /** Input that cannot be acted on; {@code field} names the part that is wrong. */
@@ -89,7 +97,7 @@ public final class AdminActions {
         checkDuration(duration);
         Silence silence = Silences.silence(matchers, clock.instant(), duration, text("author", author),
                 text("comment", comment));
-        Silences.publish(kafka, silence);
+        silences.publish(silence);
         return silence;
     }
 
@@ -99,7 +107,7 @@ public final class AdminActions {
         if (Silences.readAll(kafka).stream().noneMatch(s -> s.getId().equals(id))) {
             throw new NotFound("id", "no silence or acknowledgement " + id + " is stored (see 'toolformer silence --list')");
         }
-        Silences.expire(kafka, id);
+        silences.expire(id);
     }
 
     /**
@@ -122,7 +130,7 @@ public final class AdminActions {
             // must not predate the one the operator is looking at.
             ack = Silence.newBuilder(ack).setCreatedAt(alert.getActiveSince()).build();
         }
-        Silences.publish(kafka, ack);
+        silences.publish(ack);
         return new Acknowledged(ack, alert);
     }
 

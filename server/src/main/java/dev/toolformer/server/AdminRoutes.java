@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * (path parts percent-encoded). Without a configured token every {@code /api/admin/...} request is refused
  * (403) — the endpoints are never open. Bad input is 400 with {@code {"error": ..., "field": ...}}.
  */
-public final class AdminRoutes {
+public final class AdminRoutes implements AutoCloseable {
     /** Which endpoints a process serves: the alert ones need the silences topic, cancel the control topic. */
     public enum Scope {
         /** Silences and acknowledgements. */
@@ -224,5 +224,11 @@ public final class AdminRoutes {
             throw new AdminActions.BadInput(field, field + " must be a string");
         }
         return node.asText();
+    }
+
+    /** Closes what the admin actions hold open (the producer of silences). */
+    @Override
+    public void close() {
+        actions.close();
     }
 }

@@ -146,6 +146,7 @@ public final class Pipeline implements AutoCloseable {
         DashboardRoutes dashboard = new DashboardRoutes(feed);
         AdminRoutes admin = new AdminRoutes(options.adminToken(), new AdminActions(kafka),
                 EnumSet.allOf(AdminRoutes.Scope.class));
+        started.push(admin); // after the HTTP server stops: its producer of silences
         http = AdminHttpServer.start(options.httpHost(), options.httpPort(), metrics, health, admin, config -> {
             dashboard.register(config);
             analytics.api().register(config);

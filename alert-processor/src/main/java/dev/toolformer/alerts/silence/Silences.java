@@ -136,14 +136,18 @@ public final class Silences {
         }
     }
 
-    /** Writes an entry (and waits for it to be stored). */
+    /** Writes an entry (and waits for it to be stored), with a writer of its own. */
     public static void publish(KafkaSettings kafka, Silence entry) {
-        send(kafka, entry.getId(), SERDE.encode(entry));
+        try (Writer writer = new Writer(kafka)) {
+            writer.publish(entry);
+        }
     }
 
     /** Expires the entry {@code id} at once by writing its tombstone. */
     public static void expire(KafkaSettings kafka, String id) {
-        send(kafka, id, null);
+        try (Writer writer = new Writer(kafka)) {
+            writer.expire(id);
+        }
     }
 
     /** Every entry currently stored (expired ones included until compaction or their tombstone). */
@@ -162,17 +166,56 @@ public final class Silences {
         return new ArrayList<>(latest.values());
     }
 
-    private static void send(KafkaSettings kafka, String key, byte[] value) {
-        try (Admin admin = Admin.create(kafka.admin())) {
-            ensureTopic(admin);
+    /**
+     * Writes entries through one producer, ensuring the topic once (on the first write): what a host that writes
+     * many holds (the admin API); {@link #publish(KafkaSettings, Silence)} and {@link #expire(KafkaSettings, String)}
+     * use one for a single write. Thread-safe.
+     */
+    public static final class Writer implements AutoCloseable {
+        private final KafkaSettings kafka;
+        private KafkaProducer<String, byte[]> producer;
+        private boolean closed;
+
+        public Writer(KafkaSettings kafka) {
+            this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         }
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer("toolformer-silences"))) {
-            producer.send(new ProducerRecord<>(TOPIC_NAME, key, value)).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing to " + TOPIC_NAME, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot write to " + TOPIC_NAME + ": " + e.getMessage(), e);
+
+        /** Writes an entry (and waits for it to be stored). */
+        public void publish(Silence entry) {
+            send(entry.getId(), SERDE.encode(entry));
+        }
+
+        /** Expires the entry {@code id} at once by writing its tombstone. */
+        public void expire(String id) {
+            send(id, null);
+        }
+
+        private synchronized void send(String key, byte[] value) {
+            if (closed) {
+                throw new IllegalStateException("the writer of " + TOPIC_NAME + " is closed");
+            }
+            if (producer == null) {
+                try (Admin admin = Admin.create(kafka.admin())) {
+                    ensureTopic(admin);
+                }
+                producer = new KafkaProducer<>(kafka.producer("toolformer-silences"));
+            }
+            try {
+                producer.send(new ProducerRecord<>(TOPIC_NAME, key, value)).get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while writing to " + TOPIC_NAME, e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cannot write to " + TOPIC_NAME + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(10));
+            }
         }
     }
 }
