@@ -101,11 +101,6 @@ public final class ExecutorConfigFile {
         });
     }
 
-    /** The keys set in the file. */
-    public Map<String, String> values() {
-        return values;
-    }
-
     /** Sets every key of the file on {@code builder}; a bad value fails naming its key. */
     public ExecutorConfig.Builder applyTo(ExecutorConfig.Builder builder) {
         Map<String, Double> rates = new LinkedHashMap<>();
