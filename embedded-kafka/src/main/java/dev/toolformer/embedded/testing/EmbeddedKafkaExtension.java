@@ -6,14 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -21,8 +13,6 @@ import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -30,15 +20,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Runs integration tests against one Kafka cluster per test JVM and injects it as a {@link KafkaTestCluster}.
- *
- * <p>On the embedded broker each test class starts on fresh topics: before every class but the first, every
- * topic the earlier classes created or wrote (the registry's, the Streams apps' internal ones, scratch topics)
- * is deleted and the registry's topics are created anew. A Streams app or a reader from the earliest offset
- * then sees only its own class's records, and the suite does not slow down as the topics fill. On an external
- * cluster ({@value #BOOTSTRAP_ENV}) nothing is deleted: tests there rely on their unique names only.
- */
+/** Runs integration tests against one Kafka cluster per test JVM and injects it as a {@link KafkaTestCluster}. */
 public final class EmbeddedKafkaExtension implements BeforeAllCallback, ParameterResolver {
     /** When set, tests use this cluster (host:port[,...]) and no embedded broker starts. */
     public static final String BOOTSTRAP_ENV = "TOOLFORMER_TEST_BOOTSTRAP";
@@ -52,7 +34,7 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
     @Override
     public void beforeAll(ExtensionContext context) {
         // Starting here rather than in a test method keeps the broker's start-up out of method timeouts.
-        shared(context).beginClass(context.getRequiredTestClass().getSimpleName());
+        cluster(context);
     }
 
     @Override
@@ -66,61 +48,15 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
     }
 
     private static KafkaTestCluster cluster(ExtensionContext context) {
-        return shared(context).cluster();
-    }
-
-    private static SharedCluster shared(ExtensionContext context) {
         // The root store lives as long as the test run and closes its AutoCloseable values at the end.
         return context.getRoot().getStore(NAMESPACE)
-                .computeIfAbsent(KEY, key -> SharedCluster.start(), SharedCluster.class);
+                .computeIfAbsent(KEY, key -> SharedCluster.start(), SharedCluster.class)
+                .cluster();
     }
 
     /** The cluster of this JVM's test run; closing it stops the embedded broker, if one was started. */
-    private record SharedCluster(KafkaTestCluster cluster, EmbeddedKafkaBroker broker, Path dataDir,
-                                 AtomicBoolean used) implements AutoCloseable {
-
-        SharedCluster(KafkaTestCluster cluster, EmbeddedKafkaBroker broker, Path dataDir) {
-            this(cluster, broker, dataDir, new AtomicBoolean());
-        }
-
-        /** Gives a test class fresh topics on the embedded broker, unless it is the first class of the run. */
-        void beginClass(String testClass) {
-            if (!used.getAndSet(true) || broker == null) {
-                return;
-            }
-            long start = System.nanoTime();
-            try (Admin admin = Admin.create(cluster.settings().admin())) {
-                Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-                if (!topics.isEmpty()) {
-                    admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
-                    awaitDeleted(admin, topics);
-                }
-                TopicProvisioner.ensureTopics(admin, Topics.ALL, PARTITIONS, REPLICATION_FACTOR);
-                log.info("Fresh topics for {}: deleted {} topics of earlier classes in {} ms", testClass, topics.size(),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while resetting the test topics", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("cannot reset the test topics for " + testClass + ": " + e, e);
-            }
-        }
-
-        private static void awaitDeleted(Admin admin, Set<String> deleted)
-                throws InterruptedException, ExecutionException, TimeoutException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                Set<String> left = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                        .filter(deleted::contains).collect(Collectors.toSet());
-                if (left.isEmpty()) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("topics still listed 60 s after their deletion: " + left);
-                }
-                Thread.sleep(50);
-            }
-        }
+    private record SharedCluster(KafkaTestCluster cluster, EmbeddedKafkaBroker broker, Path dataDir)
+            implements AutoCloseable {
 
         static SharedCluster start() {
             String external = System.getenv(BOOTSTRAP_ENV);
@@ -152,9 +88,10 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
          * first exactly-once Streams app of a test JVM does not race that creation.
          */
         private static void warmUpTransactions(KafkaSettings kafka) {
-            Map<String, Object> config = kafka.producer("test-warm-up");
-            config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "toolformer-test-warm-up-" + UUID.randomUUID());
-            try (var producer = new KafkaProducer<String, byte[]>(config)) {
+            java.util.Map<String, Object> config = kafka.producer("test-warm-up");
+            config.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    "toolformer-test-warm-up-" + java.util.UUID.randomUUID());
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(config)) {
                 producer.initTransactions();
                 producer.beginTransaction();
                 producer.commitTransaction();
