@@ -16,6 +16,6 @@ config="$here/../../config"
   echo "data:"
   for entry in "pricing.yaml=pricing.yaml" "rules.yaml=alerts/rules.yaml"; do
     echo "  ${entry%%=*}: |"
-    sed 's/^/    /' "$config/${entry#*=}"
+    sed 's/^/    /; s/^ *$//' "$config/${entry#*=}"
   done
 } > "$here/config.yaml"

@@ -3,7 +3,9 @@ package dev.toolformer.alerts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -51,7 +53,7 @@ public final class AlertEvaluator implements Processor<String, SpecificRecord, S
     }
 
     static String storeName(Source source) {
-        return "alert-state-" + source.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return "alert-state-" + source.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     static ProcessorSupplier<String, SpecificRecord, String, AlertEvent> supplier(Source source, List<AlertRule> rules,
@@ -88,6 +90,10 @@ public final class AlertEvaluator implements Processor<String, SpecificRecord, S
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        if (record.value() == null) {
+            source.labelsOfKey(record.key()).ifPresent(series -> gone(series, record.timestamp()));
+            return;
+        }
         Map<String, String> series = source.labels(record.value());
         Instant eventTime = source.eventTime(record.value(), Instant.ofEpochMilli(record.timestamp()));
         for (AlertRule rule : rules) {
@@ -126,6 +132,30 @@ public final class AlertEvaluator implements Processor<String, SpecificRecord, S
         if (current != null && current.phase() == AlertStatus.Phase.FIRING) {
             forward(rule, fingerprint, series, AlertState.RESOLVED, 0, current.activeSince(), now, record.timestamp(),
                     current.phase());
+        }
+    }
+
+    /**
+     * A tombstone: the series no longer exists (analytics forgot an executor that left or stayed down past
+     * forget-after). Its alerts resolve, whatever their phase, and their state is dropped, so nothing fires
+     * for something that is gone.
+     */
+    private void gone(Map<String, String> series, long timestamp) {
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        for (AlertRule rule : rules) {
+            if (!rule.matches(series)) {
+                continue;
+            }
+            String fingerprint = rule.fingerprint(series);
+            AlertStatus current = store.get(fingerprint);
+            if (current == null) {
+                continue;
+            }
+            store.delete(fingerprint);
+            if (current.phase() != AlertStatus.Phase.INACTIVE) {
+                forward(rule, fingerprint, series, AlertState.RESOLVED, current.value(), current.activeSince(), now,
+                        timestamp, current.phase());
+            }
         }
     }
 
@@ -191,7 +221,7 @@ public final class AlertEvaluator implements Processor<String, SpecificRecord, S
                          double value, Instant activeSince, Instant eventTime, long timestamp,
                          AlertStatus.Phase previous) {
         Map<String, String> labels = rule.alertLabels(series);
-        Map<String, String> annotations = new java.util.HashMap<>(rule.render(series, value));
+        Map<String, String> annotations = new HashMap<>(rule.render(series, value));
         if (state == AlertState.RESOLVED && previous != null) {
             annotations.put(RESOLVED_FROM, previous.name());
         }

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.toolformer.alerts.incident.FleetActions;
 import dev.toolformer.alerts.incident.IncidentResponder;
-import dev.toolformer.alerts.incident.ScaleUpHandler;
 import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -35,20 +35,20 @@ public final class AlertProcessorService implements Service {
 
     private final KafkaSettings kafka;
     private final AlertConfig config;
-    private final ScaleUpHandler scaleUp;
+    private final FleetActions fleet;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private KafkaStreams streams;
     private IncidentResponder responder;
 
     public AlertProcessorService(AlertConfig config, KafkaSettings kafka) {
-        this(config, kafka, ScaleUpHandler.recommendation());
+        this(config, kafka, FleetActions.recommendationsOnly());
     }
 
-    /** A service whose {@code scale_up} actions go to {@code scaleUp}. */
-    public AlertProcessorService(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp) {
+    /** A service whose {@code scale_up} actions go to {@code fleet}. */
+    public AlertProcessorService(AlertConfig config, KafkaSettings kafka, FleetActions fleet) {
         this.config = Objects.requireNonNull(config, "config == null");
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
-        this.scaleUp = Objects.requireNonNull(scaleUp, "scaleUp == null");
+        this.fleet = Objects.requireNonNull(fleet, "fleet == null");
     }
 
     /** Starts processing; the registry's topics must exist, toolformer.silences is created if missing. */
@@ -74,7 +74,7 @@ public final class AlertProcessorService implements Service {
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        responder = new IncidentResponder(config, kafka, scaleUp, Clock.systemUTC());
+        responder = new IncidentResponder(config, kafka, fleet, Clock.systemUTC());
         responder.start();
         LOG.info("alert processor {} started with rules {} and {} incident rule(s)", config.applicationId(),
                 config.rules(), config.rules().incidents().rules().size());

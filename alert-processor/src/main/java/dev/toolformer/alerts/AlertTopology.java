@@ -11,6 +11,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -49,13 +50,16 @@ public final class AlertTopology {
         Serde<SpecificRecord> values = (Serde<SpecificRecord>) source.topic().valueSerde();
         builder.stream(source.topic().name(), Consumed.with(Serdes.String(), tombstonesAsNull(values))
                         .withName(name + "-source"))
-                // A compacted source may carry tombstones: nothing to evaluate.
-                .filter((key, value) -> value != null, Named.as(name + "-drop-tombstones"))
+                // A compacted source may carry tombstones: one that names its series (an executor forgotten by
+                // analytics) ends that series' alerts; others carry nothing to evaluate.
+                .filter((key, value) -> value != null || key != null && source.labelsOfKey(key).isPresent(),
+                        Named.as(name + "-drop-tombstones"))
                 // The input key may include a window start, but alert state is per series: every record of
                 // one label set must reach the same task, whatever the number of instances.
-                .selectKey((key, value) -> String.join("|", source.labels(value).values()),
-                        Named.as(name + "-key-by-labels"))
-                .repartition(Repartitioned.with(Serdes.String(), values).withName(name + "-by-labels"))
+                .selectKey((key, value) -> String.join("|", (value != null ? source.labels(value)
+                                : source.labelsOfKey(key).orElseThrow()).values()), Named.as(name + "-key-by-labels"))
+                .repartition(Repartitioned.with(Serdes.String(), tombstonesAsNull(values))
+                        .withName(name + "-by-labels"))
                 // Rules → lifecycle transitions, keyed by fingerprint.
                 .process(AlertEvaluator.supplier(source, rules, config.punctuateInterval()),
                         Named.as(name + "-evaluate"))
@@ -63,9 +67,12 @@ public final class AlertTopology {
                         .withName(name + "-alerts-sink"));
     }
 
+    /** {@code serde}, with a null value (a tombstone) passed through as null both ways. */
     private static <T> Serde<T> tombstonesAsNull(Serde<T> serde) {
         Deserializer<T> inner = serde.deserializer();
+        Serializer<T> writer = serde.serializer();
         Deserializer<T> tolerant = (topic, bytes) -> bytes == null ? null : inner.deserialize(topic, bytes);
-        return Serdes.serdeFrom(serde.serializer(), tolerant);
+        Serializer<T> nulls = (topic, value) -> value == null ? null : writer.serialize(topic, value);
+        return Serdes.serdeFrom(nulls, tolerant);
     }
 }

@@ -48,7 +48,8 @@ public final class Records {
 
     public static ExecutorHealth health(String executor, HealthState state, long heapUsed, Instant lastSeen) {
         return ExecutorHealth.newBuilder().setExecutorId(executor).setState(state).setLastSeen(lastSeen)
-                .setHeapUsedBytes(heapUsed).setHeapMaxBytes(4L << 30).setCpuPercent(10).setInFlight(3)
+                .setHeapUsedBytes(heapUsed).setHeapMaxBytes(4L << 30).setHeapUsedRatio(heapUsed / (double) (4L << 30))
+                .setCpuPercent(10).setInFlight(3)
                 .setConsumerLag(0).setChangedAt(lastSeen).build();
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.ExecutorHeartbeat;
+import dev.toolformer.schema.ExecutorState;
 import dev.toolformer.schema.HealthState;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -24,11 +25,12 @@ import org.apache.kafka.streams.state.Stores;
  * Executor health from heartbeats, keyed by executor id. An executor is UP while its latest heartbeat's
  * {@code sent_at} (the record's timestamp: clamped to the broker's append time when the executor's clock is
  * off, see {@link EventTimeExtractor}) is at most the heartbeat timeout old by this task's wall clock, DOWN
- * after. A
+ * after; LEFT once its latest heartbeat says it stopped cleanly ({@link ExecutorState#LEFT}: scale-down,
+ * rollout, Ctrl-C), which silence does not turn DOWN. A
  * wall-clock punctuator checks every {@link #CHECK_INTERVAL}, so silence is detected when nothing flows.
  * Published on every change of state (a new executor, UP to DOWN, DOWN to UP) and every executor again
  * each publish interval, with its latest resources; a heartbeat that changes nothing but the resources
- * is published with the next periodic round. An executor DOWN for longer than forget-after is deleted
+ * is published with the next periodic round. An executor DOWN or LEFT for longer than forget-after is deleted
  * and tombstoned (null value) on the compacted topic. A heartbeat older than the latest one is ignored.
  */
 final class HealthProcessor implements Processor<String, ExecutorHeartbeat, String, ExecutorHealth> {
@@ -73,7 +75,8 @@ final class HealthProcessor implements Processor<String, ExecutorHeartbeat, Stri
             return;
         }
         long now = context.currentSystemTimeMs();
-        HealthState state = now - sentAt.toEpochMilli() > timeoutMs ? HealthState.DOWN : HealthState.UP;
+        HealthState state = heartbeat.getState() == ExecutorState.LEFT ? HealthState.LEFT
+                : now - sentAt.toEpochMilli() > timeoutMs ? HealthState.DOWN : HealthState.UP;
         boolean changed = previous == null || previous.getState() != state;
         ExecutorHealth health = ExecutorHealth.newBuilder()
                 .setExecutorId(id)
@@ -81,6 +84,7 @@ final class HealthProcessor implements Processor<String, ExecutorHeartbeat, Stri
                 .setLastSeen(sentAt)
                 .setHeapUsedBytes(heartbeat.getHeapUsedBytes())
                 .setHeapMaxBytes(heartbeat.getHeapMaxBytes())
+                .setHeapUsedRatio(heapRatio(heartbeat.getHeapUsedBytes(), heartbeat.getHeapMaxBytes()))
                 .setCpuPercent(heartbeat.getCpuPercent())
                 .setInFlight(heartbeat.getInFlight())
                 .setConsumerLag(heartbeat.getConsumerLag())
@@ -92,7 +96,7 @@ final class HealthProcessor implements Processor<String, ExecutorHeartbeat, Stri
         }
     }
 
-    /** Marks silent executors DOWN and forgets those silent for longer than forget-after. */
+    /** Marks silent executors DOWN and forgets those (DOWN or LEFT) silent for longer than forget-after. */
     void check(long now) {
         for (KeyValue<String, ExecutorHealth> entry : snapshot()) {
             ExecutorHealth health = entry.value;
@@ -104,11 +108,16 @@ final class HealthProcessor implements Processor<String, ExecutorHeartbeat, Stri
                         .build();
                 executors.put(entry.key, down);
                 context.forward(new Record<>(entry.key, down, now));
-            } else if (health.getState() == HealthState.DOWN && silentMs > forgetAfterMs) {
+            } else if (health.getState() != HealthState.UP && silentMs > forgetAfterMs) {
                 executors.delete(entry.key);
                 context.forward(new Record<String, ExecutorHealth>(entry.key, null, now));
             }
         }
+    }
+
+    /** Heap used over heap max, 0 when the maximum is unknown (the JVM reports -1 then). */
+    static double heapRatio(long used, long max) {
+        return max > 0 ? Math.min(1.0, Math.max(0.0, (double) used / max)) : 0.0;
     }
 
     void publishAll(long now) {

@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ExecutorHealth;
+import dev.toolformer.schema.ExecutorHeartbeat;
+import dev.toolformer.schema.ExecutorState;
 import dev.toolformer.schema.HealthState;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -45,7 +48,8 @@ class HealthTest {
         assertThat(up.key).isEqualTo("exec-1");
         assertThat(up.value).isEqualTo(ExecutorHealth.newBuilder()
                 .setExecutorId("exec-1").setState(HealthState.UP).setLastSeen(WALL_CLOCK)
-                .setHeapUsedBytes(100L << 20).setHeapMaxBytes(1L << 30).setCpuPercent(12.5).setInFlight(3)
+                .setHeapUsedBytes(100L << 20).setHeapMaxBytes(1L << 30).setHeapUsedRatio(100.0 / 1024)
+                .setCpuPercent(12.5).setInFlight(3)
                 .setConsumerLag(7).setChangedAt(WALL_CLOCK).build());
         assertThat(driver.health.isEmpty()).isTrue();
     }
@@ -118,5 +122,43 @@ class HealthTest {
                 new StringDeserializer(), new ByteArrayDeserializer()).readKeyValuesToList();
         assertThat(records).containsExactly(KeyValue.pair("exec-1", null));
         assertThat(driver.driver.getKeyValueStore(AnalyticsTopology.HEALTH_STORE).get("exec-1")).isNull();
+    }
+
+    @Test
+    void shouldMarkAnExecutorThatSaysItLeavesLeftAndNeverDown() {
+        driver.pipe(heartbeat("exec-1", WALL_CLOCK, 3));
+        driver.health.readKeyValuesToList();
+
+        driver.pipe(left("exec-1", WALL_CLOCK.plusSeconds(5)));
+        driver.advanceWallClock(Duration.ofSeconds(120));
+
+        assertThat(driver.health.readValuesToList()).extracting(ExecutorHealth::getState)
+                .startsWith(HealthState.LEFT).containsOnly(HealthState.LEFT);
+    }
+
+    @Test
+    void shouldForgetAnExecutorThatLeftWithATombstone() {
+        driver.pipe(left("exec-1", WALL_CLOCK));
+        driver.health.readKeyValuesToList();
+
+        driver.advanceWallClock(Duration.ofDays(1).plusMinutes(1));
+
+        List<KeyValue<String, byte[]>> records = driver.driver.createOutputTopic(Topics.HEALTH.name(),
+                new StringDeserializer(), new ByteArrayDeserializer()).readKeyValuesToList();
+        assertThat(records).contains(KeyValue.pair("exec-1", null));
+        assertThat(driver.driver.getKeyValueStore(AnalyticsTopology.HEALTH_STORE).get("exec-1")).isNull();
+    }
+
+    @Test
+    void shouldMarkAnExecutorUpAgainWhenOneWithItsIdRunsAfterItLeft() {
+        driver.pipe(left("exec-1", WALL_CLOCK));
+        driver.pipe(heartbeat("exec-1", WALL_CLOCK.plusSeconds(10), 0));
+
+        assertThat(driver.health.readValuesToList()).extracting(ExecutorHealth::getState)
+                .containsExactly(HealthState.LEFT, HealthState.UP);
+    }
+
+    private static ExecutorHeartbeat left(String executorId, Instant sentAt) {
+        return ExecutorHeartbeat.newBuilder(heartbeat(executorId, sentAt, 0)).setState(ExecutorState.LEFT).build();
     }
 }

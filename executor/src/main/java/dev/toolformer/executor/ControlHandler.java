@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *     (for one provider, or everything when the provider is null);</li>
  * <li>CANCEL: the request {@code request_id} finishes CANCELLED (at once if running, or when read);</li>
  * <li>RESUME: lifts every override of the scope: breakers closed, throttles lifted;</li>
- * <li>SCALE_UP: not for executors; ignored.</li>
+ * <li>SCALE_UP: not for executors; ignored;</li>
+ * <li>TRIGGER_GC: a full garbage collection ({@code System.gc()}, which {@code -XX:+ExplicitGCInvokesConcurrent}
+ *     makes concurrent), logged with the heap in use before and after; never replayed at start.</li>
  * </ul>
  * A command whose {@code expires_at} has passed is ignored; OPEN_BREAKER and THROTTLE with an
  * {@code expires_at} are undone at that time — unless a later command for the same scope took over
@@ -79,6 +81,10 @@ final class ControlHandler {
      * @return true when it was applied
      */
     boolean replay(ControlCommand command) {
+        if (command.getAction() == ControlAction.TRIGGER_GC) {
+            // A collection asked for in the past says nothing about this process's heap.
+            return false;
+        }
         if (command.getAction() == ControlAction.OPEN_BREAKER && command.getProbeAfterMs() != null) {
             long left = command.getIssuedAt().toEpochMilli() + command.getProbeAfterMs() - clock.millis();
             if (left <= 0) {
@@ -132,6 +138,7 @@ final class ControlHandler {
             case SCALE_UP -> {
                 return false;
             }
+            case TRIGGER_GC -> collectGarbage(command);
         }
         if (replayed) {
             metrics.controlCommandRecovered(command.getAction().name());
@@ -142,6 +149,17 @@ final class ControlHandler {
                 replayed ? "recovered" : "applied", command.getAction(), tool, provider, command.getCommandId(),
                 command.getIssuedAt(), command.getIssuedBy(), command.getReason());
         return true;
+    }
+
+    private void collectGarbage(ControlCommand command) {
+        Runtime rt = Runtime.getRuntime();
+        long before = rt.totalMemory() - rt.freeMemory();
+        long start = System.nanoTime();
+        System.gc();
+        long after = rt.totalMemory() - rt.freeMemory();
+        log.info("Executor {} ran a garbage collection for command {}: heap in use {} MiB -> {} MiB of {} MiB max,"
+                        + " {} ms", config.executorId(), command.getCommandId(), before >> 20, after >> 20,
+                rt.maxMemory() >> 20, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
     /** A discarded speculative result: its request, if still running or not read yet, finishes CANCELLED. */

@@ -2,12 +2,17 @@ package dev.toolformer.executor;
 
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ExecutorHeartbeat;
+import dev.toolformer.schema.ExecutorState;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -41,6 +46,28 @@ final class HeartbeatPublisher implements Runnable {
             producer.send(new ProducerRecord<>(Topics.HEARTBEATS.name(), executorId, HEARTBEATS.encode(heartbeat())));
         } catch (RuntimeException e) {
             log.warn("Heartbeat failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Sends the last heartbeat of a clean stop, state {@link ExecutorState#LEFT}, and waits up to {@code timeout}
+     * for the broker to have it: analytics then reports this executor LEFT rather than DOWN, and a ServiceDown
+     * alert for it resolves. False (logged) if the broker did not confirm it in time.
+     */
+    boolean announceLeaving(Duration timeout) {
+        ExecutorHeartbeat last = ExecutorHeartbeat.newBuilder(heartbeat()).setState(ExecutorState.LEFT).build();
+        try {
+            producer.send(new ProducerRecord<>(Topics.HEARTBEATS.name(), executorId, HEARTBEATS.encode(last)))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("Executor {} announced it leaves (heartbeat state LEFT)", executorId);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.warn("Executor {} could not announce it leaves; it will show DOWN until forgotten: {}", executorId,
+                    e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+            return false;
         }
     }
 

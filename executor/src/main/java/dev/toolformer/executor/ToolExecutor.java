@@ -171,7 +171,9 @@ public final class ToolExecutor implements Service {
 
     /**
      * Stops reading, lets in-flight work finish for up to {@code drain}, commits it, and closes; false if the poll
-     * or control thread was still running when the wait for it ended.
+     * or control thread was still running when the wait for it ended. A started executor that stops cleanly (no
+     * {@link #failure()}) announces it leaves with a last heartbeat in state LEFT, so its going away is not an
+     * outage; one that failed says nothing and shows DOWN, as one that was killed does.
      */
     @Override
     public boolean close(Duration drain) {
@@ -188,6 +190,9 @@ public final class ToolExecutor implements Service {
             join(pollThread, drain.plusSeconds(30));
             join(controlThread, Duration.ofSeconds(10));
             stopped = !pollThread.isAlive() && !controlThread.isAlive();
+            if (failure.get() == null) {
+                heartbeat.announceLeaving(Duration.ofSeconds(5));
+            }
         } else {
             // Never started: the threads that would close the consumers never ran.
             loop.closeUnstarted();

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.pricing.Pricing;
+import dev.toolformer.embedded.testing.LogCapture;
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
@@ -89,6 +90,28 @@ class ControlHandlerTest {
         assertThat(fresh).isTrue();
         assertThat(resilience.breaker("echo", "old").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(resilience.breaker("echo", "new").getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void shouldRunAGarbageCollectionOnTriggerGcAndLogTheHeapBeforeAndAfter() {
+        try (LogCapture logs = new LogCapture()) {
+            ControlCommand gc = command(ControlAction.TRIGGER_GC).build();
+
+            assertThat(handler.apply(gc)).isTrue();
+
+            assertThat(logs.lines()).anySatisfy(line -> assertThat(line)
+                    .matches("INFO .*ControlHandler - Executor .* ran a garbage collection for command "
+                            + gc.getCommandId() + ": heap in use \\d+ MiB -> \\d+ MiB of \\d+ MiB max, \\d+ ms"));
+        }
+    }
+
+    @Test
+    void shouldNotReplayATriggerGcAtStart() {
+        try (LogCapture logs = new LogCapture()) {
+            assertThat(handler.replay(command(ControlAction.TRIGGER_GC).build())).isFalse();
+
+            assertThat(logs.lines()).noneMatch(line -> line.contains("garbage collection"));
+        }
     }
 
     private static ControlCommand.Builder command(ControlAction action) {

@@ -8,7 +8,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.toolformer.alerts.incident.ScaleUpHandler;
+import dev.toolformer.alerts.incident.ActionResult;
+import dev.toolformer.alerts.incident.FleetActions;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.executor.ExecutorConfig;
@@ -22,7 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * The executors of the all-in-one, in one consumer group: it starts with one and the alert
  * processor's {@code scale_up} action adds more, up to a maximum, exactly as more pods would.
  */
-final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
+final class ExecutorFleet implements FleetActions, AutoCloseable {
     private final KafkaSettings kafka;
     private final MeterRegistry meters;
     private final int max;
@@ -60,9 +61,10 @@ final class ExecutorFleet implements ScaleUpHandler, AutoCloseable {
     }
 
     @Override
-    public String scaleUp(AlertEvent alert) {
+    public ActionResult scaleUp(AlertEvent alert) {
         String id = add();
-        return "started " + id + " (" + executors.size() + " of " + max + ") for " + alert.getRule();
+        return ActionResult.executed("started " + id + " (" + executors.size() + " of " + max + ") for "
+                + alert.getRule());
     }
 
     int size() {

@@ -36,17 +36,17 @@ final class ActionRunner {
 
     private final Producer<String, byte[]> producer;
     private final Supplier<Admin> admin;
-    private final ScaleUpHandler scaleUp;
+    private final FleetActions fleet;
     private final WebhookSender webhooks;
     private final IncidentPolicy policy;
     private final String issuedBy;
     private final Clock clock;
 
-    ActionRunner(Producer<String, byte[]> producer, Supplier<Admin> admin, ScaleUpHandler scaleUp,
+    ActionRunner(Producer<String, byte[]> producer, Supplier<Admin> admin, FleetActions fleet,
                  WebhookSender webhooks, IncidentPolicy policy, String issuedBy, Clock clock) {
         this.producer = producer;
         this.admin = admin;
-        this.scaleUp = scaleUp;
+        this.fleet = fleet;
         this.webhooks = webhooks;
         this.policy = policy;
         this.issuedBy = issuedBy;
@@ -71,7 +71,19 @@ final class ActionRunner {
                     detail = control(task.restore() ? ControlAction.UNTHROTTLE : ControlAction.THROTTLE, alert,
                             task.restore() ? null : task.action().ratePerS(), params);
                 }
-                case SCALE_UP -> detail = scaleUp.scaleUp(alert);
+                case SCALE_UP -> {
+                    ActionResult result = fleet.scaleUp(alert);
+                    outcome = result.outcome();
+                    detail = result.detail();
+                }
+                case RESTART_SERVICE -> {
+                    String target = task.action().target(alert.getLabels());
+                    params.put("target", target);
+                    ActionResult result = fleet.restart(target, alert);
+                    outcome = result.outcome();
+                    detail = result.detail();
+                }
+                case TRIGGER_GC -> detail = triggerGc(alert, params);
                 case CHECK_DEPENDENCIES -> detail = checkDependencies();
                 case ESCALATE -> {
                     params.put("receiver", task.action().receiver());
@@ -153,6 +165,21 @@ final class ActionRunner {
         }
         return action + " sent to every executor for tool=" + (tool == null ? "any" : tool) + " provider="
                 + (provider == null ? "any" : provider);
+    }
+
+    /** TRIGGER_GC to the alert's executor, or to every executor when the alert names none. */
+    private String triggerGc(AlertEvent alert, Map<String, String> params) throws Exception {
+        String executor = concrete(alert.getLabels().get("executor"));
+        ControlCommand command = (executor == null
+                ? ControlCommands.toEveryExecutor(ControlAction.TRIGGER_GC, issuedBy, clock.instant())
+                : ControlCommands.toExecutor(executor, ControlAction.TRIGGER_GC, issuedBy, clock.instant()))
+                .setReason(alert.getFingerprint() + " " + alert.getState())
+                .build();
+        producer.send(ControlCommands.record(command)).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
+        params.put("command_id", command.getCommandId());
+        params.put("target", command.getTarget());
+        return "TRIGGER_GC sent to " + (executor == null ? "every executor" : "executor " + executor)
+                + ": it logs its heap before and after the collection";
     }
 
     private String checkDependencies() {

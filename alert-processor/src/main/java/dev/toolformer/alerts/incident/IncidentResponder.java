@@ -95,8 +95,8 @@ public final class IncidentResponder implements AutoCloseable {
     private Admin admin;
     private volatile boolean running = true;
 
-    public IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock) {
-        this(config, kafka, scaleUp, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
+    public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock) {
+        this(config, kafka, fleet, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
                         responderGroup(config))), new KafkaProducer<>(kafka.producer(responderGroup(config))),
                 new TopicView<>(kafka, Silences.TOPIC_NAME, Silences.SERDE::decode, (k, v) -> true),
                 new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),
@@ -104,7 +104,7 @@ public final class IncidentResponder implements AutoCloseable {
     }
 
     /** A responder on these clients and views (which it owns and closes); for tests with mock clients. */
-    IncidentResponder(AlertConfig config, KafkaSettings kafka, ScaleUpHandler scaleUp, Clock clock,
+    IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock,
                       Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, TopicView<Silence> silences,
                       TopicView<AlertEvent> firing, Duration historyTimeout) {
         this.historyTimeout = historyTimeout;
@@ -120,7 +120,7 @@ public final class IncidentResponder implements AutoCloseable {
         this.grouper = new NotificationGrouper(policy.route());
         this.mutes = new Mutes(silences.values(), firing.values(), policy.inhibitions());
         WebhookSender webhooks = new WebhookSender(Duration.ofMillis(500), Duration.ofSeconds(10));
-        this.runner = new ActionRunner(producer, () -> admin(kafka), scaleUp, webhooks, policy, config.applicationId(),
+        this.runner = new ActionRunner(producer, () -> admin(kafka), fleet, webhooks, policy, config.applicationId(),
                 clock);
         this.thread = Thread.ofPlatform().name("incident-responder-" + config.applicationId()).unstarted(this::run);
     }

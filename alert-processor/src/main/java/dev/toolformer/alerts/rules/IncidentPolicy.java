@@ -4,12 +4,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-import dev.toolformer.alerts.incident.ScaleUpHandler;
+import dev.toolformer.alerts.incident.FleetActions;
 
 /**
  * What happens when alerts fire: inhibition, notification grouping, webhook receivers and incident
@@ -125,8 +126,10 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
      * @param ratePerS  for throttle: the rate executors are throttled to
      * @param probeAfter for circuit_breaker: how long the breakers stay open before they let probe calls
      *                   through (half-open)
+     * @param target    for restart_service: {@code deployment/NAME} or {@code pod/NAME}, may hold {@code {{label}}}
      */
-    public record Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter) {
+    public record Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter,
+                         String target) {
         /** How long an alert-driven breaker stays open before it probes, unless the rule says otherwise. */
         public static final Duration DEFAULT_PROBE_AFTER = Duration.ofSeconds(30);
 
@@ -135,6 +138,20 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
             if (type == ActionType.CIRCUIT_BREAKER && probeAfter == null) {
                 probeAfter = DEFAULT_PROBE_AFTER;
             }
+        }
+
+        /** An action without a target (all but restart_service). */
+        public Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter) {
+            this(type, receiver, after, ratePerS, probeAfter, null);
+        }
+
+        /** For restart_service: {@code target} with each {@code {{label}}} replaced by the alert's label. */
+        public String target(Map<String, String> labels) {
+            String resolved = target;
+            for (Map.Entry<String, String> label : labels.entrySet()) {
+                resolved = resolved.replace("{{" + label.getKey() + "}}", label.getValue());
+            }
+            return resolved;
         }
 
         /** An action without {@code probe_after} (the default for a circuit breaker). */
@@ -153,18 +170,28 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
         CIRCUIT_BREAKER,
         /** Throttles every executor (for the alert's tool/provider, if any); lifted on resolve. */
         THROTTLE,
-        /** Asks the {@link ScaleUpHandler} for one more executor. */
+        /** Asks the {@link FleetActions} for one more executor. */
         SCALE_UP,
         /** Notifies a receiver, grouped by the route. */
         NOTIFY,
         /** Notifies a receiver if the alert is still firing and unacknowledged after a delay. */
         ESCALATE,
-        /** Describes the Kafka cluster and reports reachability. */
-        CHECK_DEPENDENCIES;
+        /**
+         * Checks what the incident touches: the Kafka cluster, the provider endpoints of the alert's tools (a
+         * short HTTP request each), and the analytics and alert-processor health endpoints configured.
+         */
+        CHECK_DEPENDENCIES,
+        /**
+         * TRIGGER_GC to the alert's executor (its {@code executor} label), or to every executor: each runs a
+         * garbage collection and logs its heap before and after.
+         */
+        TRIGGER_GC,
+        /** Asks the {@link FleetActions} to restart {@code target}: a Deployment's rollout restart, or a pod. */
+        RESTART_SERVICE;
 
         /** The name in the rules file, e.g. {@code circuit_breaker}. */
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         static Optional<ActionType> ofKey(String key) {

@@ -23,7 +23,8 @@ final class PolicyReader {
     static final List<String> INCIDENT_KEYS = List.of("name", "match", "cooldown", "max_per_hour", "scope", "actions");
     private static final List<String> WEBHOOK_KEYS = List.of("url", "format");
     private static final List<String> ACTION_KEYS = List.of("type", "receiver", "after", "rate_per_s",
-            "probe_after");
+            "probe_after", "target");
+    private static final Pattern RESTART_TARGET = Pattern.compile("(deployment|pod)/[^/\\s]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private PolicyReader() {
@@ -139,10 +140,16 @@ final class PolicyReader {
             default -> {
             }
         }
+        String target = node.path("target").asText(null);
+        if (type == IncidentPolicy.ActionType.RESTART_SERVICE
+                ? target == null || !RESTART_TARGET.matcher(target).matches() : target != null) {
+            throw m.fail(path + ".target", node.get("target"), "deployment/NAME or pod/NAME ({{label}} allowed),"
+                    + " and only on a restart_service action");
+        }
         if (type == IncidentPolicy.ActionType.ESCALATE && after == null) {
             after = Duration.ofMinutes(15);
         }
-        return new IncidentPolicy.Action(type, receiver, after, rate, probeAfter);
+        return new IncidentPolicy.Action(type, receiver, after, rate, probeAfter, target);
     }
 
     private static IncidentPolicy.Format format(MappingReader m, String path, ObjectNode hook) {

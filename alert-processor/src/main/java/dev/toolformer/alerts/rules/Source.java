@@ -61,6 +61,11 @@ public enum Source {
         public Map<String, String> labels(SpecificRecord r) {
             return ordered("executor", ((ExecutorHealth) r).getExecutorId());
         }
+
+        @Override
+        public Optional<Map<String, String>> labelsOfKey(String key) {
+            return Optional.of(ordered("executor", key));
+        }
     };
 
     /** How values of a source relate to time. */
@@ -90,6 +95,15 @@ public enum Source {
     }
 
     public abstract Map<String, String> labels(SpecificRecord record);
+
+    /**
+     * The series a tombstone (a null value) of this compacted source ends, from the record key: the key of
+     * {@code toolformer.health} is the executor id. Empty for sources whose key does not name one series;
+     * their tombstones are ignored.
+     */
+    public Optional<Map<String, String>> labelsOfKey(String key) {
+        return Optional.empty();
+    }
 
     public Topic<? extends SpecificRecord> topic() {
         return topic;

@@ -108,7 +108,7 @@ class IncidentResponderTest {
     private static IncidentResponder responder(Path dir, MockConsumer<String, byte[]> consumer,
                                                MockProducer<String, byte[]> producer) {
         AlertConfig config = new AlertConfig("responder-test", AlertRules.defaults(), dir);
-        return new IncidentResponder(config, NOWHERE, ScaleUpHandler.recommendation(), Clock.systemUTC(), consumer,
+        return new IncidentResponder(config, NOWHERE, FleetActions.recommendationsOnly(), Clock.systemUTC(), consumer,
                 producer, new TopicView<>(emptyTopic(Silences.TOPIC_NAME), Silences.TOPIC_NAME, Silences.SERDE::decode,
                 (k, v) -> true), new TopicView<>(emptyTopic(Topics.ALERTS.name()), Topics.ALERTS.name(), ALERTS::decode,
                 (k, v) -> v.getState() == AlertState.FIRING), Duration.ofMillis(300));

@@ -20,7 +20,7 @@ class AlertRulesTest {
         AlertRules defaults = AlertRules.defaults();
 
         assertThat(defaults.rules()).extracting(AlertRule::name).containsExactly("HighErrorRate", "HighLatency",
-                "HighMemoryUsage", "HighAPICosts", "ServiceDown", "ErrorBudgetBurn1h", "ErrorBudgetBurn6h",
+                "HighMemoryUsage", "HighMemoryUsageBytes", "HighAPICosts", "ServiceDown", "ErrorBudgetBurn1h", "ErrorBudgetBurn6h",
                 "ErrorBudgetBurn1d", "ErrorBudgetBurn3d", "LowSpeculationAccuracy", "CostPerRequestVariance",
                 "SloDataAbsent");
         assertThat(defaults.rules().get(0)).isEqualTo(new AlertRule("HighErrorRate", "toolformer.slo",
@@ -30,7 +30,7 @@ class AlertRulesTest {
                 "description", "Error rate is {{value}} (above {{threshold}}) for 2 minutes.")));
         assertThat(defaults.rules().get(1)).extracting(AlertRule::name, AlertRule::keepFiringFor,
                 AlertRule::minRequests).containsExactly("HighLatency", Duration.ofMinutes(5), 10L);
-        assertThat(defaults.rules().get(5).expr())
+        assertThat(defaults.rules().get(6).expr())
                 .isEqualTo(new Expr.BurnRatePair(Duration.ofHours(1), Duration.ofMinutes(5), 14.4));
         assertThat(defaults.incidents().rules()).extracting(IncidentPolicy.Rule::name)
                 .containsExactly("high_error_rate_response", "high_memory_response", "service_down_response");
@@ -294,10 +294,10 @@ class AlertRulesTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
                         + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n"
-                        + "    actions: [restart_service]\n", "rules.yaml"))
+                        + "    actions: [reboot_universe]\n", "rules.yaml"))
                 .withMessage("rules.yaml line 9 (incidents[0]): incident rule 'r': key 'actions[0]' is"
-                        + " \"restart_service\": expected one of circuit_breaker, throttle, scale_up, notify, escalate,"
-                        + " check_dependencies, or a mapping {type, ...}");
+                        + " \"reboot_universe\": expected one of circuit_breaker, throttle, scale_up, notify, escalate,"
+                        + " check_dependencies, trigger_gc, restart_service, or a mapping {type, ...}");
     }
 
     @Test

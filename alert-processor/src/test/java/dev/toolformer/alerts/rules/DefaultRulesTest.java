@@ -2,6 +2,7 @@ package dev.toolformer.alerts.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +20,11 @@ import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.ExecutorHealth;
 import dev.toolformer.schema.HealthState;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.assertj.core.groups.Tuple;
@@ -113,9 +117,11 @@ class DefaultRulesTest {
     }
 
     @Test
-    void shouldDriveHighMemoryUsageOnEventTime() {
+    void shouldDriveHighMemoryUsageOnTheHeapRatioOnEventTime() {
+        // Records.health reports a 4 GiB heap maximum: 3.6 GiB is a ratio of 0.9, 2 GiB one of 0.5.
+        long high = 36 * GIB / 10;
         for (int minute = 0; minute <= 4; minute++) {
-            long heap = minute < 4 ? 2 * GIB : GIB / 2;
+            long heap = minute < 4 ? high : 2 * GIB;
             pipe(Topics.HEALTH, "executor-1", Records.health("executor-1", HealthState.UP, heap, at(minute)),
                     at(minute));
         }
@@ -124,7 +130,78 @@ class DefaultRulesTest {
                 tuple("HighMemoryUsage{executor=executor-1}", AlertState.PENDING, T, T),
                 tuple("HighMemoryUsage{executor=executor-1}", AlertState.FIRING, T, at(3)),
                 tuple("HighMemoryUsage{executor=executor-1}", AlertState.RESOLVED, T, at(4)));
-        assertThat(events("HighMemoryUsage").get(1).getValue()).isEqualTo(2.0 * GIB);
+        assertThat(events("HighMemoryUsage").get(1).getValue()).isCloseTo(0.9, within(1e-9));
+    }
+
+    @Test
+    void shouldFireHighMemoryUsageOnTheShippedContainersHeapWhereTheAbsoluteRuleCannot() {
+        // deploy/k8s: limit 1Gi, MaxRAMPercentage=75 -> a 768 MiB heap; 700 MiB in use is 91 % of it.
+        long max = 768L << 20;
+        for (int minute = 0; minute <= 3; minute++) {
+            ExecutorHealth health = ExecutorHealth.newBuilder(
+                            Records.health("executor-1", HealthState.UP, 700L << 20, at(minute)))
+                    .setHeapMaxBytes(max).setHeapUsedRatio(700.0 / 768).build();
+            pipe(Topics.HEALTH, "executor-1", health, at(minute));
+        }
+
+        assertThat(transitions("HighMemoryUsage")).extracting(t -> t.toList().get(1))
+                .containsExactly(AlertState.PENDING, AlertState.FIRING);
+        assertThat(transitions("HighMemoryUsageBytes")).isEmpty();
+    }
+
+    @Test
+    void shouldKeepTheSpecsAbsoluteHighMemoryRuleAsHighMemoryUsageBytes() {
+        for (int minute = 0; minute <= 4; minute++) {
+            long heap = minute < 4 ? 2 * GIB : GIB / 2;
+            pipe(Topics.HEALTH, "executor-1", Records.health("executor-1", HealthState.UP, heap, at(minute)),
+                    at(minute));
+        }
+
+        assertThat(transitions("HighMemoryUsageBytes")).containsExactly(
+                tuple("HighMemoryUsageBytes{executor=executor-1}", AlertState.PENDING, T, T),
+                tuple("HighMemoryUsageBytes{executor=executor-1}", AlertState.FIRING, T, at(3)),
+                tuple("HighMemoryUsageBytes{executor=executor-1}", AlertState.RESOLVED, T, at(4)));
+        assertThat(events("HighMemoryUsageBytes").get(1).getValue()).isEqualTo(2.0 * GIB);
+    }
+
+    @Test
+    void shouldResolveServiceDownWhenTheExecutorTurnsOutToHaveLeft() {
+        pipe(Topics.HEALTH, "executor-2", Records.health("executor-2", HealthState.DOWN, GIB / 4, T), T);
+        driver.advanceWallClockTime(Duration.ofSeconds(61));
+        assertThat(transitions("ServiceDown")).extracting(t -> t.toList().get(1))
+                .containsExactly(AlertState.PENDING, AlertState.FIRING);
+
+        pipe(Topics.HEALTH, "executor-2", Records.health("executor-2", HealthState.LEFT, GIB / 4, at(2)), at(2));
+
+        assertThat(transitions("ServiceDown")).containsExactly(
+                tuple("ServiceDown{executor=executor-2}", AlertState.RESOLVED, T, at(2)));
+    }
+
+    @Test
+    void shouldNeverFireServiceDownForAnExecutorThatLeft() {
+        pipe(Topics.HEALTH, "executor-3", Records.health("executor-3", HealthState.LEFT, GIB / 4, T), T);
+        driver.advanceWallClockTime(Duration.ofMinutes(30));
+
+        assertThat(transitions("ServiceDown")).isEmpty();
+    }
+
+    @Test
+    void shouldResolveEveryAlertOfAnExecutorWhoseHealthIsTombstoned() {
+        pipe(Topics.HEALTH, "executor-2", Records.health("executor-2", HealthState.DOWN, 2 * GIB, T), T);
+        driver.advanceWallClockTime(Duration.ofMinutes(4));
+        assertThat(transitions("ServiceDown")).extracting(t -> t.toList().get(1))
+                .containsExactly(AlertState.PENDING, AlertState.FIRING);
+
+        driver.createInputTopic(Topics.HEALTH.name(), new StringSerializer(), new ByteArraySerializer())
+                .pipeInput("executor-2", null, at(10));
+
+        assertThat(transitions("ServiceDown")).extracting(t -> t.toList().get(0), t -> t.toList().get(1))
+                .containsExactly(tuple("ServiceDown{executor=executor-2}", AlertState.RESOLVED));
+        assertThat(transitions("HighMemoryUsageBytes")).extracting(t -> t.toList().get(1))
+                .containsExactly(AlertState.PENDING, AlertState.FIRING, AlertState.RESOLVED);
+        // Gone means gone: no state is left to fire from on wall clock.
+        driver.advanceWallClockTime(Duration.ofMinutes(30));
+        assertThat(transitions("ServiceDown")).isEmpty();
     }
 
     @Test

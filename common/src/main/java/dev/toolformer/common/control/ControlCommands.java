@@ -30,6 +30,13 @@ public final class ControlCommands {
                 .setIssuedBy(Objects.requireNonNull(issuedBy, "issuedBy == null"));
     }
 
+    /** A command for the executor {@code executorId} only, with a fresh id. */
+    public static ControlCommand.Builder toExecutor(String executorId, ControlAction action, String issuedBy,
+                                                    Instant issuedAt) {
+        return toEveryExecutor(action, issuedBy, issuedAt)
+                .setTarget(Objects.requireNonNull(executorId, "executorId == null"));
+    }
+
     /** The record that publishes {@code command} on {@code toolformer.control}, keyed by its target. */
     public static ProducerRecord<String, byte[]> record(ControlCommand command) {
         return new ProducerRecord<>(Topics.CONTROL.name(), command.getTarget(),

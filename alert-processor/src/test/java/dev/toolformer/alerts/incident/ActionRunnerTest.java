@@ -1,0 +1,119 @@
+package dev.toolformer.alerts.incident;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.toolformer.alerts.Records;
+import dev.toolformer.alerts.rules.AlertRules;
+import dev.toolformer.alerts.rules.IncidentPolicy;
+import dev.toolformer.alerts.rules.IncidentPolicy.ActionType;
+import dev.toolformer.common.topic.Topics;
+import dev.toolformer.schema.ActionOutcome;
+import dev.toolformer.schema.AlertEvent;
+import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.ControlAction;
+import dev.toolformer.schema.ControlCommand;
+import dev.toolformer.schema.IncidentAction;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+class ActionRunnerTest {
+    private static final Instant T = Instant.parse("2026-03-01T12:00:00Z");
+    private static final AlertEvent MEMORY = Records.alert("HighMemoryUsage", Map.of("executor", "executor-7"),
+            AlertState.FIRING, T, T);
+
+    private final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(),
+            new ByteArraySerializer());
+
+    @Test
+    void shouldRecordAScaleUpNothingCouldActOnAsRecommendedNotExecuted() {
+        runner(FleetActions.recommendationsOnly()).run(run(new IncidentPolicy.Action(ActionType.SCALE_UP, null, null,
+                null)));
+
+        IncidentAction action = incidents().get(0);
+        assertThat(action.getAction()).isEqualTo("scale_up");
+        assertThat(action.getOutcome()).isEqualTo(ActionOutcome.RECOMMENDED);
+        assertThat(action.getDetail()).startsWith("no scaler configured").contains("add one executor instance");
+    }
+
+    @Test
+    void shouldRecordAScaleUpTheFleetDidAsExecuted() {
+        runner(alert -> ActionResult.executed("scaled 2 -> 3")).run(run(new IncidentPolicy.Action(ActionType.SCALE_UP,
+                null, null, null)));
+
+        assertThat(incidents()).extracting(IncidentAction::getOutcome, IncidentAction::getDetail)
+                .containsExactly(tuple(ActionOutcome.EXECUTED, "scaled 2 -> 3"));
+    }
+
+    @Test
+    void shouldRestartTheTargetWithTheAlertsLabelsFilledIn() {
+        List<String> restarted = new ArrayList<>();
+        FleetActions fleet = new FleetActions() {
+            @Override
+            public ActionResult scaleUp(AlertEvent alert) {
+                throw new AssertionError("not asked");
+            }
+
+            @Override
+            public ActionResult restart(String target, AlertEvent alert) {
+                restarted.add(target);
+                return ActionResult.executed("deleted " + target);
+            }
+        };
+        runner(fleet).run(run(new IncidentPolicy.Action(ActionType.RESTART_SERVICE, null, null, null, null,
+                "pod/{{executor}}")));
+
+        assertThat(restarted).containsExactly("pod/executor-7");
+        assertThat(incidents().get(0).getParameters()).containsEntry("target", "pod/executor-7");
+    }
+
+    @Test
+    void shouldRecordARestartWithoutACLusterAsRecommended() {
+        runner(FleetActions.recommendationsOnly()).run(run(new IncidentPolicy.Action(ActionType.RESTART_SERVICE, null,
+                null, null, null, "deployment/toolformer-executor")));
+
+        assertThat(incidents().get(0).getOutcome()).isEqualTo(ActionOutcome.RECOMMENDED);
+    }
+
+    @Test
+    void shouldSendTriggerGcToTheAlertsExecutorOnly() {
+        runner(FleetActions.recommendationsOnly()).run(run(new IncidentPolicy.Action(ActionType.TRIGGER_GC, null,
+                null, null)));
+
+        List<ControlCommand> commands = producer.history().stream().filter(r -> r.topic().equals(Topics.CONTROL.name()))
+                .map(r -> Topics.CONTROL.valueSerde().deserializer().deserialize(r.topic(), r.value())).toList();
+        assertThat(commands).extracting(ControlCommand::getAction, ControlCommand::getTarget)
+                .containsExactly(tuple(ControlAction.TRIGGER_GC, "executor-7"));
+        assertThat(incidents().get(0).getOutcome()).isEqualTo(ActionOutcome.EXECUTED);
+    }
+
+    private ActionRunner runner(FleetActions fleet) {
+        return new ActionRunner(producer, () -> {
+            throw new AssertionError("no Admin in this test");
+        }, fleet, new WebhookSender(Duration.ofMillis(10), Duration.ofMillis(10)),
+                AlertRules.defaults().incidents(), "test", Clock.systemUTC());
+    }
+
+    private static ResponsePlanner.Run run(IncidentPolicy.Action action) {
+        IncidentPolicy.Rule rule = new IncidentPolicy.Rule("r", Map.of(), Duration.ofMinutes(5), 10,
+                IncidentPolicy.Scope.RULE, List.of(action));
+        return new ResponsePlanner.Run(rule, action, MEMORY, false);
+    }
+
+    private List<IncidentAction> incidents() {
+        return producer.history().stream().filter(r -> r.topic().equals(Topics.INCIDENTS.name()))
+                .map(ProducerRecord::value)
+                .map(v -> Topics.INCIDENTS.valueSerde().deserializer().deserialize(Topics.INCIDENTS.name(), v))
+                .toList();
+    }
+}
