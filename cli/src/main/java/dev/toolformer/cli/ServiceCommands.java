@@ -10,6 +10,8 @@ import java.util.function.Consumer;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
+import dev.toolformer.alerts.incident.FleetActions;
+import dev.toolformer.alerts.incident.KubernetesFleet;
 import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsMeters;
@@ -232,17 +234,35 @@ final class ServiceCommands {
         @Mixin
         AdminTokenOption adminToken;
 
+        @Option(names = "--kubernetes-executor-deployment", paramLabel = "NAME",
+                defaultValue = "${env:TOOLFORMER_K8S_EXECUTOR_DEPLOYMENT}",
+                description = "Act on Kubernetes: scale_up adds a replica to this executor Deployment (through the"
+                        + " HPA that owns it, if any), restart_service restarts deployments and pods, in this pod's"
+                        + " namespace with its service account (deploy/k8s/rbac.yaml). Without it both actions are"
+                        + " recorded RECOMMENDED. Env: TOOLFORMER_K8S_EXECUTOR_DEPLOYMENT.")
+        String executorDeployment;
+
+        @Option(names = "--max-executors", paramLabel = "N", defaultValue = "12",
+                description = "The most executor replicas scale_up may ask for; never more than the partitions of"
+                        + " toolformer.requests (default: ${DEFAULT-VALUE}).")
+        int maxExecutors;
+
         @Override
         public Integer call() throws Exception {
             AdminToken token = adminToken.load();
             AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
-            AlertProcessorService service = new AlertProcessorService(
-                    AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId), options.kafka.settings());
-            service.start();
-            AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
-                    EnumSet.of(AdminRoutes.Scope.ALERTS));
-            return run("alert-processor", options, httpPort, metrics("alert-processor"), service, admin,
-                    service.api()::register);
+            boolean onKubernetes = executorDeployment != null && !executorDeployment.isBlank();
+            try (KubernetesFleet kubernetes = onKubernetes
+                    ? KubernetesFleet.inCluster(executorDeployment, maxExecutors, options.kafka.settings()) : null) {
+                AlertProcessorService service = new AlertProcessorService(
+                        AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId),
+                        options.kafka.settings(), onKubernetes ? kubernetes : FleetActions.recommendationsOnly());
+                service.start();
+                AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
+                        EnumSet.of(AdminRoutes.Scope.ALERTS));
+                return run("alert-processor", options, httpPort, metrics("alert-processor"), service, admin,
+                        service.api()::register);
+            }
         }
     }
 }

@@ -27,13 +27,20 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * runs the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool
  * interrupted), retries retriable failures with exponential backoff and jitter, and prices the
  * token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
- * rate-limit waits and backoffs included.
+ * rate-limit waits and backoffs included. A valid request whose {@code submitted_at + timeout_ms} (plus
+ * {@link #SUBMISSION_CLOCK_SKEW} for the agent's clock) has already passed when it would start is answered TIMEOUT
+ * ("ExpiredBeforeStart") without running: its caller has given up on it, whether it waited in a backlog or is
+ * being read again from a restored cluster, and running it would only spend a provider call.
  */
 final class RequestRunner {
     /** Error type of an UNAVAILABLE result refused by an open (or half-open, probing) breaker. */
     static final String CIRCUIT_OPEN = "CircuitOpen";
     /** Error type of an UNAVAILABLE result whose rate-limit wait would pass its deadline. */
     static final String THROTTLED = "Throttled";
+    /** Error type of a TIMEOUT result whose deadline from submission passed before it started. */
+    static final String EXPIRED_BEFORE_START = "ExpiredBeforeStart";
+    /** How far an agent's clock may run behind the executor's before its requests read as expired. */
+    static final Duration SUBMISSION_CLOCK_SKEW = Duration.ofSeconds(5);
 
     /**
      * The result, and whether it gave up on a retriable failure (its record then also goes to the
@@ -96,6 +103,13 @@ final class RequestRunner {
         if (validation.rejection() != null) {
             RequestValidator.Rejection rejection = validation.rejection();
             return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
+        }
+        Instant expired = request.getSubmittedAt().plusMillis(request.getTimeoutMs()).plus(SUBMISSION_CLOCK_SKEW);
+        if (started.isAfter(expired)) {
+            return done(result, ToolStatus.TIMEOUT, error(EXPIRED_BEFORE_START, "submitted at "
+                    + request.getSubmittedAt() + " with timeout_ms " + request.getTimeoutMs() + ": its deadline passed "
+                    + Duration.between(expired.minus(SUBMISSION_CLOCK_SKEW), started).toMillis()
+                    + " ms before it could start; not run", false));
         }
         Tool tool = tools.find(request.getTool()).orElseThrow();
         ObjectNode arguments = validation.arguments();

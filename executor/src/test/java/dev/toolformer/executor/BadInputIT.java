@@ -85,7 +85,9 @@ class BadInputIT {
 
         // Accepted as they are: timestamps far away, a huge key, an older schema, a broken trace header.
         succeed(requests, expectedSuccesses, request("echo", "{}", 5_000).setSubmittedAt(Instant.parse("2100-01-01T00:00:00Z")));
-        succeed(requests, expectedSuccesses, request("echo", "{}", 5_000).setSubmittedAt(Instant.EPOCH));
+        // Submitted so long ago that its deadline passed before it could start: answered TIMEOUT, not run.
+        String expired = UUID.randomUUID().toString();
+        requests.put(expired, request("echo", "{}", 5_000).setRequestId(expired).setSubmittedAt(Instant.EPOCH).build());
         for (int i = 0; i < 10; i++) {
             succeed(requests, expectedSuccesses, request("echo", "{\"valid\":" + i + "}", 5_000));
         }
@@ -133,6 +135,9 @@ class BadInputIT {
         for (String id : expectedSuccesses) {
             assertThat(results.get(id).getStatus()).as(id).isEqualTo(ToolStatus.SUCCESS);
         }
+        assertThat(results.get(expired).getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+        assertThat(results.get(expired).getError().getType()).isEqualTo(RequestRunner.EXPIRED_BEFORE_START);
+        assertThat(results.get(expired).getAttempts()).isZero();
         assertThat(results.get(v1Id).getStatus()).isEqualTo(ToolStatus.SUCCESS);
         assertThat(results.get(brokenTrace).getStatus()).isEqualTo(ToolStatus.SUCCESS);
         assertThat(results.get(hugeKeyId).getStatus()).isEqualTo(ToolStatus.SUCCESS);

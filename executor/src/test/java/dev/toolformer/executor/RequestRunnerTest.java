@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,33 @@ class RequestRunnerTest {
 
     private static ToolResult runEcho(ToolRequest request) {
         return runOnce(config().build(), request, new EchoTool());
+    }
+
+    @Test
+    void shouldAnswerTimeoutWithoutRunningARequestWhoseDeadlineFromSubmissionHasPassed() {
+        AtomicInteger calls = new AtomicInteger();
+        Tool counting = tool("counting", call -> {
+            calls.incrementAndGet();
+            return new ToolOutput("{}", 0, 0);
+        });
+        ToolRequest stale = request("counting", "{}").setTimeoutMs(10_000)
+                .setSubmittedAt(Instant.now().minus(Duration.ofDays(3))).build();
+
+        ToolResult result = runOnce(config().build(), stale, counting);
+
+        assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+        assertThat(result.getError().getType()).isEqualTo(RequestRunner.EXPIRED_BEFORE_START);
+        assertThat(result.getError().getMessage()).contains("with timeout_ms 10000").endsWith("not run");
+        assertThat(result.getAttempts()).isZero();
+        assertThat(calls).hasValue(0);
+    }
+
+    @Test
+    void shouldRunARequestWhoseSubmissionIsWithinItsTimeoutOrTheClockSkewAllowance() {
+        ToolRequest lateButAllowed = request("echo", "{}").setTimeoutMs(1_000)
+                .setSubmittedAt(Instant.now().minusSeconds(3)).build();
+
+        assertThat(runEcho(lateButAllowed).getStatus()).isEqualTo(ToolStatus.SUCCESS);
     }
 
     @Test

@@ -42,7 +42,7 @@ final class TestTools {
                 .setTool(tool)
                 .setArgumentsJson(argumentsJson)
                 .setTimeoutMs(10_000)
-                .setSubmittedAt(Instant.parse("2025-03-01T12:00:00Z"));
+                .setSubmittedAt(Instant.now());
     }
 
     /** A runner over {@code tools} with its own metrics and resilience. */

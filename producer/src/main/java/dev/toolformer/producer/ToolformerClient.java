@@ -71,7 +71,8 @@ public final class ToolformerClient implements AutoCloseable {
         this(kafka, Clock.systemUTC());
     }
 
-    ToolformerClient(KafkaSettings kafka, Clock clock) {
+    /** A client whose requests' {@code submitted_at} reads {@code clock} (a test's, or an agent's own). */
+    public ToolformerClient(KafkaSettings kafka, Clock clock) {
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.clock = clock;
         String clientId = "toolformer-client-" + UUID.randomUUID();

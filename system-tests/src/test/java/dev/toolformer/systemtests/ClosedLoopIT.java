@@ -86,13 +86,15 @@ class ClosedLoopIT {
                     match: {alertname: ProviderDown}
                     actions: [{type: circuit_breaker, probe_after: 2s}, {type: notify, receiver: hook}]
                 """.formatted(provider, receiver.getAddress().getPort()), "closed-loop");
+        // The agent runs on the executors' fast clock too: a request's deadline counts from its submission.
+        FastClock clock = new FastClock(SPEED);
         Pipeline.Options options = new Pipeline.Options(null, data, 0, "127.0.0.1", 0, 6, (short) 1,
-                Duration.ofSeconds(5), rules).withExecutorClock(new FastClock(SPEED));
+                Duration.ofSeconds(5), rules).withExecutorClock(clock);
         AtomicBoolean failing = new AtomicBoolean(true);
         Map<ToolStatus, Long> statuses = new ConcurrentHashMap<>();
         List<ToolResult> latest = new CopyOnWriteArrayList<>();
         try (Pipeline pipeline = Pipeline.start(options);
-             ToolformerClient client = new ToolformerClient(pipeline.kafka());
+             ToolformerClient client = new ToolformerClient(pipeline.kafka(), clock);
              PipelineWatcher watcher = new PipelineWatcher(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
             client.onResult(r -> {

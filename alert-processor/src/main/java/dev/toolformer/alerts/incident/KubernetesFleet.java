@@ -3,15 +3,22 @@ package dev.toolformer.alerts.incident;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 
+import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +65,37 @@ public final class KubernetesFleet implements FleetActions, AutoCloseable {
         }
         this.maxExecutors = maxExecutors;
         this.requestPartitions = Objects.requireNonNull(requestPartitions, "requestPartitions == null");
+    }
+
+    /**
+     * A fleet acting through the cluster this process runs in (its service account's token and namespace, or
+     * the {@code KUBECONFIG} / {@code ~/.kube/config} context outside a pod), reading the partition count of
+     * {@code toolformer.requests} from {@code kafka} at each scale_up.
+     */
+    public static KubernetesFleet inCluster(String executorDeployment, int maxExecutors, KafkaSettings kafka) {
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        String namespace = client.getNamespace();
+        if (namespace == null || namespace.isBlank()) {
+            client.close();
+            throw new IllegalArgumentException("no Kubernetes namespace for the incident actions: run in a pod with"
+                    + " a service account, or set one in the kubeconfig context");
+        }
+        LOG.info("Kubernetes incident actions on {} ({}), executor Deployment {}, at most {} executors",
+                client.getMasterUrl(), namespace, executorDeployment, maxExecutors);
+        return new KubernetesFleet(client, namespace, executorDeployment, maxExecutors,
+                () -> partitionsOf(kafka, Topics.REQUESTS.name()));
+    }
+
+    private static int partitionsOf(KafkaSettings kafka, String topic) {
+        try (Admin admin = Admin.create(kafka.admin())) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                    .partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the partitions of " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the partitions of " + topic + " to bound scale_up: " + e, e);
+        }
     }
 
     @Override

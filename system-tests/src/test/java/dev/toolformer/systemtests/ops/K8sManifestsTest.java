@@ -218,6 +218,33 @@ class K8sManifestsTest {
         assertThat(data.path("rules.yaml").asText()).as(hint).isEqualTo(Files.readString(Path.of("../config/alerts/rules.yaml")));
     }
 
+    @Test
+    void shouldGrantTheAlertProcessorExactlyWhatItsKubernetesIncidentActionsNeed() {
+        JsonNode role = ofKind("Role").getFirst();
+        List<String> rules = new ArrayList<>();
+        role.path("rules").forEach(r -> rules.add(texts(r.path("apiGroups")) + " " + texts(r.path("resources")) + " "
+                + texts(r.path("verbs"))));
+        assertThat(rules).containsExactlyInAnyOrder(
+                "[apps] [deployments] [get, patch]",
+                "[autoscaling] [horizontalpodautoscalers] [get, list, patch]",
+                "[] [pods] [get, delete]");
+        JsonNode binding = ofKind("RoleBinding").getFirst();
+        assertThat(binding.path("roleRef").path("name").asText()).isEqualTo(role.path("metadata").path("name").asText());
+        String account = ofKind("ServiceAccount").getFirst().path("metadata").path("name").asText();
+        assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo(account);
+
+        deployments().forEach((service, d) -> {
+            JsonNode pod = d.path("spec").path("template").path("spec");
+            if (service.equals("alert-processor")) {
+                assertThat(pod.path("serviceAccountName").asText()).isEqualTo(account);
+                assertThat(texts(container(d).path("args"))).containsSequence("--kubernetes-executor-deployment",
+                        deployments().get("executor").path("metadata").path("name").asText());
+            } else {
+                assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as(service).isFalse();
+            }
+        });
+    }
+
     private static List<Path> manifestFiles() throws IOException {
         try (Stream<Path> files = Files.list(DIR)) {
             return files.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().equals("kustomization.yaml"))
