@@ -14,6 +14,7 @@ import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
+import dev.toolformer.common.service.StreamsLiveness;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.Silence;
@@ -90,6 +91,12 @@ public final class AlertProcessorService implements Service {
     public synchronized boolean isRunning() {
         return streams != null && streams.state().isRunningOrRebalancing() && responder != null
                 && responder.isRunning();
+    }
+
+    /** A stream thread that has not polled for {@link Service#DEFAULT_LIVENESS_LIMIT} while the topology runs. */
+    @Override
+    public synchronized Optional<String> stalled() {
+        return StreamsLiveness.stalled(streams, DEFAULT_LIVENESS_LIMIT);
     }
 
     /** The error that stopped the topology or the incident responder, described for an operator; empty while they run. */

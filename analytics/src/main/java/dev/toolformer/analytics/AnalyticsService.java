@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
+import dev.toolformer.common.service.StreamsLiveness;
 import dev.toolformer.schema.SpeculationWindow;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -126,6 +127,12 @@ public final class AnalyticsService implements Service {
     }
 
     /** The error that shut this client down, described for an operator; empty while it runs. */
+    /** A stream thread that has not polled for {@link Service#DEFAULT_LIVENESS_LIMIT} while the app runs. */
+    @Override
+    public Optional<String> stalled() {
+        return StreamsLiveness.stalled(streams, DEFAULT_LIVENESS_LIMIT);
+    }
+
     @Override
     public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get());

@@ -42,13 +42,22 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
 
+    @Option(names = "--offsets", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also save the committed offsets of the consumer groups on the backed-up topics (the"
+                    + " executors', the incident responder's; not Kafka Streams apps, which recompute), so a restored"
+                    + " fleet resumes where it was instead of running every request again (default: on).")
+    boolean offsets;
+
     @Override
     public Integer call() throws Exception {
         Progress progress = noProgress ? Progress.NONE : Progress.bars(System.err);
-        BackupManifest m = new TopicBackup(kafka.settings(), to, progress, Clock.systemUTC()).run(topics);
+        BackupManifest m = new TopicBackup(kafka.settings(), to, progress, Clock.systemUTC(), offsets).run(topics);
         PrintWriter out = spec.commandLine().getOut();
         for (TopicEntry t : m.topics()) {
             out.printf("%-34s %3d partition(s) %,12d records%n", t.name(), t.partitionCount(), t.records());
+        }
+        for (BackupManifest.GroupEntry g : m.consumerGroups()) {
+            out.printf("consumer group %-34s offsets of %d partition(s)%n", g.group(), g.offsets().size());
         }
         out.printf("backed up %,d records of %d topic(s) from %s to %s at %s%n", m.records(), m.topics().size(),
                 m.source(), to, Instant.ofEpochMilli(m.completedAt()));

@@ -71,7 +71,8 @@ final class ServiceCommands {
                            Service service, AdminRoutes admin, Consumer<JavalinConfig> routes) throws Exception {
         try (UntilStopped signal = new UntilStopped();
              Service running = service;
-             HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, service::isReady);
+             HealthChecks health = new HealthChecks().kafka(options.kafka.settings()).add(name, service::isReady)
+                     .live(name, service::stalled);
              AdminHttpServer http = AdminHttpServer.start(options.httpHost, httpPort, metrics, health, admin, routes)) {
             System.err.printf("toolformer %s: running against %s; admin on http://%s:%d/health/ready%n",
                     name, options.kafka.bootstrapServers, options.httpHost, http.port());

@@ -30,6 +30,7 @@ public final class ExecutorConfig {
     private final int partitionQueueLimit;
     private final Duration revocationDrain;
     private final Duration controlReplay;
+    private final Duration livenessTimeout;
     private final int maxUnknownNames;
     private final Map<String, Double> providerRates;
     private final float breakerFailureRatePercent;
@@ -78,6 +79,7 @@ public final class ExecutorConfig {
                 : atLeast("executor.partition-queue-limit", b.partitionQueueLimit, 1);
         revocationDrain = nonNegative("executor.revocation-drain", b.revocationDrain);
         controlReplay = nonNegative("executor.control-replay", b.controlReplay);
+        livenessTimeout = positive("executor.liveness-timeout", b.livenessTimeout);
         maxUnknownNames = atLeast("executor.max-unknown-names", b.maxUnknownNames, 0);
         TreeMap<String, Double> rates = new TreeMap<>();
         b.providerRates.forEach((provider, rate) -> {
@@ -117,7 +119,8 @@ public final class ExecutorConfig {
                 .maxAttempts(maxAttempts)
                 .maxTimeout(maxTimeout).retryBackoff(retryBackoff).heartbeatInterval(heartbeatInterval)
                 .maxArgumentsBytes(maxArgumentsBytes).processingOrder(processingOrder)
-                .revocationDrain(revocationDrain).controlReplay(controlReplay).maxUnknownNames(maxUnknownNames).providerRates(providerRates)
+                .revocationDrain(revocationDrain).controlReplay(controlReplay).livenessTimeout(livenessTimeout)
+                .maxUnknownNames(maxUnknownNames).providerRates(providerRates)
                 .breakerFailureRatePercent(breakerFailureRatePercent).breakerMinimumCalls(breakerMinimumCalls)
                 .breakerOpenDuration(breakerOpenDuration).throttleFactor(throttleFactor);
         // A limit that only followed maxInFlight keeps following it.
@@ -171,6 +174,9 @@ public final class ExecutorConfig {
      * (default 1 day, the topic's retention; 0: none, start with everything closed).
      */
     public Duration controlReplay() { return controlReplay; }
+
+    /** How long the poll loop may make no progress before {@code /health/live} fails ({@code executor.liveness-timeout}). */
+    public Duration livenessTimeout() { return livenessTimeout; }
 
     /**
      * How many providers, and how many models, outside the price table and the rate limits keep their own
@@ -237,6 +243,7 @@ public final class ExecutorConfig {
         private int partitionQueueLimit;
         private Duration revocationDrain = Duration.ofSeconds(5);
         private Duration controlReplay = Duration.ofDays(1);
+        private Duration livenessTimeout = Duration.ofMinutes(2);
         private int maxUnknownNames = 100;
         private Map<String, Double> providerRates = Map.of();
         private float breakerFailureRatePercent = 50;
@@ -272,6 +279,8 @@ public final class ExecutorConfig {
         public Builder revocationDrain(Duration value) { revocationDrain = value; return this; }
 
         public Builder controlReplay(Duration value) { controlReplay = value; return this; }
+
+        public Builder livenessTimeout(Duration value) { livenessTimeout = value; return this; }
 
         public Builder maxUnknownNames(int value) { maxUnknownNames = value; return this; }
 

@@ -132,6 +132,7 @@ public final class ExecutorConfigFile {
         keys.put(PREFIX + "max-timeout", (b, v) -> b.maxTimeout(duration(v)));
         keys.put(PREFIX + "retry-backoff", (b, v) -> b.retryBackoff(duration(v)));
         keys.put(PREFIX + "heartbeat-interval", (b, v) -> b.heartbeatInterval(duration(v)));
+        keys.put(PREFIX + "liveness-timeout", (b, v) -> b.livenessTimeout(duration(v)));
         keys.put(PREFIX + "max-arguments-bytes", (b, v) -> b.maxArgumentsBytes(Math.toIntExact(bytes(v))));
         keys.put(PREFIX + "processing-order", (b, v) -> b.processingOrder(
                 ProcessingOrder.valueOf(v.toUpperCase(Locale.ROOT))));

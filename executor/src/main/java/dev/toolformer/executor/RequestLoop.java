@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 
 import dev.toolformer.common.topic.Topics;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -46,6 +48,9 @@ final class RequestLoop implements Runnable {
     private volatile int queued;
     private volatile long lag;
     private volatile long uncommittedAtCrash = -1;
+    /** System.nanoTime() when the loop last came round (a poll returned and its step ran); 0 before it started. */
+    private volatile long lastProgressNanos;
+    private volatile CountDownLatch stallForTest;
     private long lastCommit;
 
     /** {@code onFailure} hears of the error that ends the loop early, e.g. a missing ACL. */
@@ -128,7 +133,34 @@ final class RequestLoop implements Runnable {
         }
     }
 
+    /**
+     * How long since the loop last came round, while it should be coming round (started and not stopping);
+     * empty otherwise. A loop stuck in a call that does not return (a hung rebalance listener, a deadlock) grows it.
+     */
+    Optional<Duration> sinceProgress() {
+        long last = lastProgressNanos;
+        if (last == 0 || !running) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofNanos(System.nanoTime() - last));
+    }
+
+    /** Test hook: the loop blocks at its next round until {@code release} opens, as a hung call would. */
+    void stallForTest(CountDownLatch release) {
+        stallForTest = release;
+    }
+
     private void pollOnce() {
+        lastProgressNanos = System.nanoTime();
+        CountDownLatch stall = stallForTest;
+        if (stall != null) {
+            try {
+                stall.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stallForTest = null;
+        }
         try {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
                 scheduler.received(record);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,6 +47,7 @@ public final class ToolExecutor implements Service {
     private final RequestHandler handler;
     private final RequestLoop loop;
     private final ControlListener control;
+    private volatile boolean closing;
     private final HeartbeatPublisher heartbeat;
     private final List<KafkaClientMetrics> clientMetrics;
     private final KafkaSettings kafka;
@@ -126,6 +128,34 @@ public final class ToolExecutor implements Service {
         return Optional.ofNullable(failure.get());
     }
 
+    /**
+     * Why this executor is stuck: its poll loop has not come round for longer than {@code executor.liveness-timeout}
+     * (a hung call, a deadlock), or its poll thread ended while nobody stopped it and no failure says why. Empty
+     * before start, while closing and after a failure ({@link #failure()} reports that).
+     */
+    @Override
+    public Optional<String> stalled() {
+        Thread poll;
+        synchronized (this) {
+            poll = pollThread;
+        }
+        if (poll == null || closing || failure.get() != null) {
+            return Optional.empty();
+        }
+        if (!poll.isAlive()) {
+            return Optional.of("the poll thread of executor " + config.executorId() + " ended");
+        }
+        return loop.sinceProgress().filter(d -> d.compareTo(config.livenessTimeout()) > 0)
+                .map(d -> "the poll loop of executor " + config.executorId() + " has made no progress for "
+                        + d.toSeconds() + " s (executor.liveness-timeout " + config.livenessTimeout().toSeconds()
+                        + " s)");
+    }
+
+    /** Test hook: see {@link RequestLoop#stallForTest}. */
+    void stallPollLoopForTest(CountDownLatch release) {
+        loop.stallForTest(release);
+    }
+
     private void fail(String topics, KafkaException error) {
         failDoing("executor " + config.executorId() + " cannot read " + topics, error);
     }
@@ -178,6 +208,7 @@ public final class ToolExecutor implements Service {
     @Override
     public boolean close(Duration drain) {
         Objects.requireNonNull(drain, "drain == null");
+        closing = true;
         timers.shutdownNow();
         boolean started;
         synchronized (this) {
@@ -214,6 +245,7 @@ public final class ToolExecutor implements Service {
      * returns how many records this instance read without a confirmed commit (the most that can run twice).
      */
     long crashForTest() {
+        closing = true;
         synchronized (this) {
             if (pollThread == null) {
                 throw new IllegalStateException("executor " + config.executorId() + " was not started");

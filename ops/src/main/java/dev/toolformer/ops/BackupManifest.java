@@ -28,7 +28,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * resumes where it stopped.
  */
 public record BackupManifest(String format, int version, long createdAt, Long completedAt, String source,
-                      List<TopicEntry> topics) {
+                      List<TopicEntry> topics, List<GroupEntry> consumerGroups) {
     static final String FILE = "manifest.json";
     static final String FORMAT = "toolformer-backup";
     static final int VERSION = 1;
@@ -40,6 +40,23 @@ public record BackupManifest(String format, int version, long createdAt, Long co
 
     public BackupManifest {
         topics = List.copyOf(topics);
+        // Backups made before consumer groups were saved have none.
+        consumerGroups = consumerGroups == null ? List.of() : List.copyOf(consumerGroups);
+    }
+
+    /**
+     * The committed offsets of one consumer group on the backed-up topics, read when the backup began (before a
+     * record was copied): a restore translates them to the restored records' new offsets, so the group resumes
+     * where it was rather than from the earliest record.
+     */
+    public record GroupEntry(String group, List<GroupOffset> offsets) {
+        public GroupEntry {
+            offsets = List.copyOf(offsets);
+        }
+    }
+
+    /** A committed offset: the next record the group would read from the source partition. */
+    public record GroupOffset(String topic, int partition, long offset) {
     }
 
     /** One topic: how to recreate it, and its partitions. */
@@ -92,11 +109,11 @@ public record BackupManifest(String format, int version, long createdAt, Long co
             parts.replaceAll(p -> p.partition() == entry.partition() ? entry : p);
             updated.add(new TopicEntry(t.name(), t.partitionCount(), t.replicationFactor(), t.configs(), parts));
         }
-        return new BackupManifest(format, version, createdAt, completedAt, source, updated);
+        return new BackupManifest(format, version, createdAt, completedAt, source, updated, consumerGroups);
     }
 
     BackupManifest completedAt(long millis) {
-        return new BackupManifest(format, version, createdAt, millis, source, topics);
+        return new BackupManifest(format, version, createdAt, millis, source, topics, consumerGroups);
     }
 
     /** Reads {@code dir/manifest.json}; empty when the directory has none. */

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.ops.BackupManifest.GroupEntry;
+import dev.toolformer.ops.BackupManifest.GroupOffset;
 import dev.toolformer.ops.BackupManifest.PartitionEntry;
 import dev.toolformer.ops.BackupManifest.TopicEntry;
 import org.apache.avro.file.CodecFactory;
@@ -29,9 +32,14 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 
@@ -51,11 +59,20 @@ public final class TopicBackup {
     private final Progress progress;
     private final Clock clock;
 
+    private final boolean offsets;
+
+    /** A backup that also saves the consumer groups' committed offsets (see {@link #groupOffsets}). */
     public TopicBackup(KafkaSettings kafka, Path dir, Progress progress, Clock clock) {
+        this(kafka, dir, progress, clock, true);
+    }
+
+    /** @param offsets whether to save the consumer groups' committed offsets on the backed-up topics */
+    public TopicBackup(KafkaSettings kafka, Path dir, Progress progress, Clock clock, boolean offsets) {
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.dir = Objects.requireNonNull(dir, "dir == null");
         this.progress = Objects.requireNonNull(progress, "progress == null");
         this.clock = Objects.requireNonNull(clock, "clock == null");
+        this.offsets = offsets;
     }
 
     /**
@@ -94,8 +111,13 @@ public final class TopicBackup {
         }
         requireEmpty(dir);
         List<String> topics = select(admin, requested);
+        // Offsets first, then the ranges: a request committed before the offsets were read had its result written
+        // before that, so inside the results' range; reading them the other way round could save a request as done
+        // whose result falls after the range, and lose that result.
+        List<GroupEntry> groups = offsets ? groupOffsets(admin, topics) : List.of();
+        List<TopicEntry> entries = describe(admin, consumer, topics);
         BackupManifest m = new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, clock.millis(), null,
-                kafka.bootstrapServers(), describe(admin, consumer, topics));
+                kafka.bootstrapServers(), entries, groups);
         m.write(dir);
         return m;
     }
@@ -221,6 +243,39 @@ public final class TopicBackup {
         return entries;
     }
 
+    /**
+     * The committed offsets on {@code topics} of every consumer group that is not a Kafka Streams app, read before
+     * the offset ranges are fixed: the executors' group (so a restored fleet does not run again what it had
+     * done) and the incident responder's (so it does not notify again). A Streams app (one with
+     * {@code <application.id>-...-changelog} or {@code -repartition} topics) is left out: its state stores are
+     * not in the backup, so it must recompute from the restored records rather than resume.
+     */
+    static List<GroupEntry> groupOffsets(Admin admin, List<String> topics) throws InterruptedException {
+        Set<String> allTopics = get(admin.listTopics(new ListTopicsOptions().listInternal(false)).names());
+        Set<String> backedUp = Set.copyOf(topics);
+        List<GroupEntry> groups = new ArrayList<>();
+        List<String> ids = get(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all()).stream()
+                .map(GroupListing::groupId).sorted().toList();
+        for (String group : ids) {
+            boolean streamsApp = allTopics.stream().anyMatch(t -> t.startsWith(group + "-")
+                    && (t.endsWith("-changelog") || t.endsWith("-repartition")));
+            if (streamsApp) {
+                continue;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+            List<GroupOffset> offsets = committed.entrySet().stream()
+                    .filter(e -> e.getValue() != null && backedUp.contains(e.getKey().topic()))
+                    .map(e -> new GroupOffset(e.getKey().topic(), e.getKey().partition(), e.getValue().offset()))
+                    .sorted(Comparator.comparing(GroupOffset::topic).thenComparingInt(GroupOffset::partition))
+                    .toList();
+            if (!offsets.isEmpty()) {
+                groups.add(new GroupEntry(group, offsets));
+            }
+        }
+        return groups;
+    }
+
     /** The configs set on the topic itself (not broker defaults): what a restore recreates it with. */
     private static Map<String, String> topicConfigs(Config config) {
         Map<String, String> out = new TreeMap<>();
@@ -232,7 +287,7 @@ public final class TopicBackup {
         return out;
     }
 
-    public static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) throws InterruptedException {
+    public static <T> T get(KafkaFuture<T> future) throws InterruptedException {
         try {
             return future.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

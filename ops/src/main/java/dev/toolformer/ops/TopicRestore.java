@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.ops.BackupManifest.GroupEntry;
+import dev.toolformer.ops.BackupManifest.GroupOffset;
 import dev.toolformer.ops.BackupManifest.PartitionEntry;
 import dev.toolformer.ops.BackupManifest.TopicEntry;
 import org.apache.avro.file.DataFileReader;
@@ -28,6 +30,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
@@ -40,7 +43,12 @@ import org.apache.kafka.common.config.TopicConfig;
  */
 public final class TopicRestore {
     /** What a restore did. */
-    public record Result(long records, List<String> topics, List<String> createdTopics, List<String> warnings) {
+    /**
+     * @param groups the consumer groups whose committed offsets were put back, translated to the restored
+     *               records' offsets (empty without offsets in the backup, or with offsets off)
+     */
+    public record Result(long records, List<String> topics, List<String> createdTopics, List<String> warnings,
+                         List<String> groups) {
     }
 
     private final KafkaSettings kafka;
@@ -48,11 +56,20 @@ public final class TopicRestore {
     private final Progress progress;
     private final Clock clock;
 
+    private final boolean offsets;
+
+    /** A restore that also puts back the consumer groups' committed offsets saved in the backup. */
     public TopicRestore(KafkaSettings kafka, Path dir, Progress progress, Clock clock) {
+        this(kafka, dir, progress, clock, true);
+    }
+
+    /** @param offsets whether to put back the consumer groups' committed offsets saved in the backup */
+    public TopicRestore(KafkaSettings kafka, Path dir, Progress progress, Clock clock, boolean offsets) {
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.dir = Objects.requireNonNull(dir, "dir == null");
         this.progress = Objects.requireNonNull(progress, "progress == null");
         this.clock = Objects.requireNonNull(clock, "clock == null");
+        this.offsets = offsets;
     }
 
     /**
@@ -97,9 +114,68 @@ public final class TopicRestore {
                 }
             }
         }
+        List<String> groups = offsets ? restoreGroupOffsets(manifest, selected, state) : List.of();
         deleteQuietly(stateFile);
         return new Result(restored, selected.stream().map(TopicEntry::name).toList(), created,
-                retentionWarnings(selected));
+                retentionWarnings(selected), groups);
+    }
+
+    /**
+     * Puts back each saved group's committed offsets on the restored topics, translated: the restored records of a
+     * partition start at its base offset, and a committed offset C becomes base + the number of backed-up records
+     * whose source offset is below C (compaction and transaction markers leave gaps in the source offsets). A
+     * group with live members on the target cluster is refused, naming it: its offsets cannot be set under it.
+     */
+    private List<String> restoreGroupOffsets(BackupManifest manifest, List<TopicEntry> selected, RestoreState state)
+            throws InterruptedException {
+        Map<String, PartitionEntry> partitions = new HashMap<>();
+        selected.forEach(t -> t.partitions().forEach(p -> partitions.put(RestoreState.key(t.name(), p.partition()), p)));
+        List<String> restored = new ArrayList<>();
+        try (Admin admin = BackupClients.admin(kafka)) {
+            for (GroupEntry group : manifest.consumerGroups()) {
+                Map<TopicPartition, OffsetAndMetadata> translated = new HashMap<>();
+                for (GroupOffset o : group.offsets()) {
+                    String key = RestoreState.key(o.topic(), o.partition());
+                    PartitionEntry p = partitions.get(key);
+                    if (p != null) {
+                        translated.put(new TopicPartition(o.topic(), o.partition()),
+                                new OffsetAndMetadata(state.base().get(key) + recordsBelow(p, o.offset())));
+                    }
+                }
+                if (translated.isEmpty()) {
+                    continue;
+                }
+                try {
+                    TopicBackup.get(admin.alterConsumerGroupOffsets(group.group(), translated).all());
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException("cannot put back the offsets of consumer group " + group.group()
+                            + " (stop its members on the target cluster first, then run the restore again: it"
+                            + " resumes): " + e.getMessage(), e);
+                }
+                restored.add(group.group());
+            }
+        }
+        return restored;
+    }
+
+    /** How many records of the partition's file came from source offsets below {@code offset}. */
+    private long recordsBelow(PartitionEntry p, long offset) {
+        if (offset >= p.endOffset()) {
+            return p.records();
+        }
+        long below = 0;
+        try (DataFileReader<GenericRecord> reader = new DataFileReader<>(dir.resolve(p.file()).toFile(),
+                new GenericDatumReader<>(BackupFormat.SCHEMA))) {
+            for (GenericRecord r : reader) {
+                if (BackupFormat.offset(r) >= offset) {
+                    break;
+                }
+                below++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(p.file()), e);
+        }
+        return below;
     }
 
     private static List<TopicEntry> select(BackupManifest manifest, List<String> topics) {

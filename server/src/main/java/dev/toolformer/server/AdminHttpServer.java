@@ -38,7 +38,10 @@ public final class AdminHttpServer implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.jetty.host = host;
             config.jetty.port = port;
-            config.routes.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "UP")));
+            config.routes.get("/health/live", ctx -> {
+                var report = health.liveReport();
+                ctx.status("UP".equals(report.get("status")) ? 200 : 503).json(report);
+            });
             config.routes.get("/health/ready", ctx -> {
                 var report = health.report();
                 ctx.status("UP".equals(report.get("status")) ? 200 : 503).json(report);

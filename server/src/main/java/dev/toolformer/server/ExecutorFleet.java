@@ -75,6 +75,11 @@ final class ExecutorFleet implements FleetActions, AutoCloseable {
         return !executors.isEmpty() && executors.stream().allMatch(ToolExecutor::isReady);
     }
 
+    /** Why one of the executors is stuck, if one is (see {@link ToolExecutor#stalled()}). */
+    Optional<String> stalled() {
+        return executors.stream().map(ToolExecutor::stalled).flatMap(Optional::stream).findFirst();
+    }
+
     /** The first error that stopped one of the executors early, if any. */
     Optional<RuntimeException> failure() {
         return executors.stream().map(ToolExecutor::failure).flatMap(Optional::stream).findFirst();

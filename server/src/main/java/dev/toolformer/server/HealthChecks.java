@@ -3,8 +3,10 @@ package dev.toolformer.server;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import org.apache.kafka.clients.admin.Admin;
@@ -13,12 +15,15 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
  * Named readiness checks, reported one by one on {@code /health/ready}: the process is ready when
- * every check passes. The Kafka check asks the cluster (at most every few seconds).
+ * every check passes. The Kafka check asks the cluster (at most every few seconds). Named liveness checks,
+ * on {@code /health/live}: the process is live unless one of them says why it is stuck (a loop that makes no
+ * progress), which makes an orchestrator restart it.
  */
 public final class HealthChecks implements AutoCloseable {
     private static final Duration KAFKA_CHECK_EVERY = Duration.ofSeconds(5);
 
     private final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+    private final Map<String, Supplier<Optional<String>>> liveness = new LinkedHashMap<>();
     private Admin admin;
     private volatile long kafkaCheckedAt;
     private volatile boolean kafkaUp;
@@ -36,6 +41,27 @@ public final class HealthChecks implements AutoCloseable {
     public HealthChecks add(String name, BooleanSupplier check) {
         checks.put(name, check);
         return this;
+    }
+
+    /** Adds a liveness check: empty while {@code name} makes progress, else why it is stuck. */
+    public HealthChecks live(String name, Supplier<Optional<String>> stalled) {
+        liveness.put(name, stalled);
+        return this;
+    }
+
+    /** {@code {"status": "UP"|"DOWN", "checks": {"executor": "UP" | "<why it is stuck>", ...}}}. */
+    Map<String, Object> liveReport() {
+        Map<String, String> results = new LinkedHashMap<>();
+        boolean up = true;
+        for (var check : liveness.entrySet()) {
+            Optional<String> stalled = check.getValue().get();
+            results.put(check.getKey(), stalled.orElse("UP"));
+            up &= stalled.isEmpty();
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("checks", results);
+        return body;
     }
 
     boolean ready() {

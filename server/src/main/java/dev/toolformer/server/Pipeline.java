@@ -141,7 +141,10 @@ public final class Pipeline implements AutoCloseable {
                 .add("executors", executors::isReady)
                 .add("analytics", analytics::isReady)
                 .add("alert-processor", alerts::isReady)
-                .add("dashboard", feed::caughtUp);
+                .add("dashboard", feed::caughtUp)
+                .live("executors", executors::stalled)
+                .live("analytics", analytics::stalled)
+                .live("alert-processor", alerts::stalled);
         started.push(health);
         DashboardRoutes dashboard = new DashboardRoutes(feed);
         AdminRoutes admin = new AdminRoutes(options.adminToken(), new AdminActions(kafka),

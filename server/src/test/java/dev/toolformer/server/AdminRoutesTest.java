@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -115,6 +117,25 @@ class AdminRoutesTest {
         assertThat(send(base, "GET", "/health/live", "", null).statusCode()).isEqualTo(200);
         assertThat(send(base, "GET", "/health/ready", "", null).statusCode()).isEqualTo(200);
         assertThat(send(base, "GET", "/metrics", "", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldFailLivenessWithTheReasonWhileACheckSaysItIsStuckAndRecoverAfter() throws Exception {
+        AtomicReference<Optional<String>> stalled = new AtomicReference<>(Optional.empty());
+        AdminHttpServer server = AdminHttpServer.start("127.0.0.1", 0, metrics,
+                new HealthChecks().live("executor", stalled::get), null, config -> { });
+        started.add(server);
+        String base = "http://127.0.0.1:" + server.port();
+        assertThat(send(base, "GET", "/health/live", "", null).statusCode()).isEqualTo(200);
+
+        stalled.set(Optional.of("the poll loop of executor e-1 has made no progress for 130 s"));
+        HttpResponse<String> stuck = send(base, "GET", "/health/live", "", null);
+
+        assertThat(stuck.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(stuck.body()).path("checks").path("executor").asText())
+                .isEqualTo("the poll loop of executor e-1 has made no progress for 130 s");
+        stalled.set(Optional.empty());
+        assertThat(send(base, "GET", "/health/live", "", null).statusCode()).isEqualTo(200);
     }
 
     static Stream<Arguments> badInput() {
