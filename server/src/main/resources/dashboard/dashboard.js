@@ -962,9 +962,11 @@
   function renderExecutors(m) {
     const rows = m.health.slice().sort((a, b) =>
       (a.state === b.state ? 0 : a.state === 'DOWN' ? -1 : 1) || String(a.executor_id).localeCompare(String(b.executor_id)));
-    const down = rows.filter(v => v.state !== 'UP').length;
+    // LEFT: stopped cleanly (scale-down, rollout), which is not an outage.
+    const down = rows.filter(v => v.state === 'DOWN').length;
+    const left = rows.filter(v => v.state === 'LEFT').length;
     el.executorsSummary.textContent = rows.length
-      ? (rows.length - down) + ' up · ' + down + ' down'
+      ? (rows.length - down - left) + ' up · ' + down + ' down' + (left ? ' · ' + left + ' left' : '')
       : 'no heartbeats yet';
     const model = rows.map(v => [v, ago(ts(v.last_seen))]);
     if (!changed('executors', model)) return;
@@ -977,7 +979,7 @@
       const lastSeen = ts(v.last_seen);
       return h('tr', { 'data-executor': v.executor_id, 'data-state': v.state },
         h('th', { scope: 'row' }, h('code', null, v.executor_id)),
-        h('td', null, isUp ? badge('UP', 'ok', '●') : badge('DOWN', 'crit', '✖')),
+        h('td', null, isUp ? badge('UP', 'ok', '●') : v.state === 'LEFT' ? badge('LEFT', '', '○') : badge('DOWN', 'crit', '✖')),
         h('td', { class: 'nowrap' }, timeEl(lastSeen, shortTime(lastSeen)), h('span', { class: 'sub' }, ago(lastSeen))),
         h('td', { class: 'num' }, h('span', { class: 'bar-cell' },
           Math.round(used) + ' / ' + Math.round(max),

@@ -31,6 +31,7 @@ class ExecutorConfigFileTest {
             Map.entry("executor.max-timeout", "1h30m"),
             Map.entry("executor.retry-backoff", "250ms"),
             Map.entry("executor.heartbeat-interval", "2s"),
+            Map.entry("executor.liveness-timeout", "45s"),
             Map.entry("executor.max-arguments-bytes", "64KiB"),
             Map.entry("executor.processing-order", "key"),
             Map.entry("executor.partition-queue-limit", "50"),
@@ -66,6 +67,7 @@ class ExecutorConfigFileTest {
         assertThat(config.maxTimeout()).isEqualTo(Duration.ofMinutes(90));
         assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(250));
         assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.livenessTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.maxArgumentsBytes()).isEqualTo(64 << 10);
         assertThat(config.processingOrder()).isEqualTo(ProcessingOrder.KEY);
         assertThat(config.partitionQueueLimit()).isEqualTo(50);

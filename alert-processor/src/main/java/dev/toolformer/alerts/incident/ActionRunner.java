@@ -1,7 +1,13 @@
 package dev.toolformer.alerts.incident;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +19,7 @@ import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
 import dev.toolformer.alerts.rules.AlertRule;
 import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.common.control.ControlCommands;
+import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;
@@ -33,6 +40,10 @@ import org.slf4j.LoggerFactory;
 final class ActionRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
     private static final long SEND_TIMEOUT_S = 30;
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CHECK_TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER).build();
 
     private final Producer<String, byte[]> producer;
     private final Supplier<Admin> admin;
@@ -84,7 +95,15 @@ final class ActionRunner {
                     detail = result.detail();
                 }
                 case TRIGGER_GC -> detail = triggerGc(alert, params);
-                case CHECK_DEPENDENCIES -> detail = checkDependencies();
+                case CHECK_DEPENDENCIES -> {
+                    List<String> urls = task.action().urls(alert.getLabels());
+                    ActionResult result = checkDependencies(urls);
+                    if (!urls.isEmpty()) {
+                        params.put("urls", String.valueOf(urls.size()));
+                    }
+                    outcome = result.outcome();
+                    detail = result.detail();
+                }
                 case ESCALATE -> {
                     params.put("receiver", task.action().receiver());
                     WebhookSender.Result r = webhooks.send(policy.receivers().get(task.action().receiver()),
@@ -182,7 +201,44 @@ final class ActionRunner {
                 + ": it logs its heap before and after the collection";
     }
 
-    private String checkDependencies() {
+    /**
+     * Kafka (a describe of the cluster) and each URL (a GET with a {@link #CHECK_TIMEOUT} timeout; a status below
+     * 500 counts as reachable): EXECUTED when all answer, FAILED naming what did not, never a hang.
+     */
+    private ActionResult checkDependencies(List<String> urls) {
+        List<String> lines = new ArrayList<>();
+        boolean healthy = true;
+        try {
+            lines.add(kafkaReachable());
+        } catch (IllegalStateException e) {
+            lines.add(e.getMessage());
+            healthy = false;
+        }
+        for (String url : urls) {
+            String shown = Redactor.redact(url);
+            long start = System.nanoTime();
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(CHECK_TIMEOUT)
+                        .GET().build(), HttpResponse.BodyHandlers.discarding());
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                boolean ok = response.statusCode() < 500;
+                healthy &= ok;
+                lines.add(shown + " " + (ok ? "answered " : "failing: ") + response.statusCode() + " in " + ms + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lines.add(shown + " not checked (interrupted)");
+                healthy = false;
+            } catch (IOException | IllegalArgumentException e) {
+                healthy = false;
+                lines.add(shown + " unreachable: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " " + Redactor.redact(e.getMessage())));
+            }
+        }
+        String detail = String.join("; ", lines);
+        return healthy ? ActionResult.executed(detail) : new ActionResult(ActionOutcome.FAILED, detail);
+    }
+
+    private String kafkaReachable() {
         try {
             DescribeClusterResult cluster = admin.get().describeCluster();
             String id = cluster.clusterId().get(10, TimeUnit.SECONDS);

@@ -127,9 +127,11 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
      * @param probeAfter for circuit_breaker: how long the breakers stay open before they let probe calls
      *                   through (half-open)
      * @param target    for restart_service: {@code deployment/NAME} or {@code pod/NAME}, may hold {@code {{label}}}
+     * @param urls      for check_dependencies: http(s) URLs to GET besides the Kafka check (a provider's endpoint,
+     *                  analytics' and the alert processor's {@code /health/ready}), may hold {@code {{label}}}
      */
     public record Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter,
-                         String target) {
+                         String target, List<String> urls) {
         /** How long an alert-driven breaker stays open before it probes, unless the rule says otherwise. */
         public static final Duration DEFAULT_PROBE_AFTER = Duration.ofSeconds(30);
 
@@ -138,6 +140,13 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
             if (type == ActionType.CIRCUIT_BREAKER && probeAfter == null) {
                 probeAfter = DEFAULT_PROBE_AFTER;
             }
+            urls = urls == null ? List.of() : List.copyOf(urls);
+        }
+
+        /** An action without URLs (all but check_dependencies). */
+        public Action(ActionType type, String receiver, Duration after, Double ratePerS, Duration probeAfter,
+                      String target) {
+            this(type, receiver, after, ratePerS, probeAfter, target, List.of());
         }
 
         /** An action without a target (all but restart_service). */
@@ -147,7 +156,16 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
 
         /** For restart_service: {@code target} with each {@code {{label}}} replaced by the alert's label. */
         public String target(Map<String, String> labels) {
-            String resolved = target;
+            return fill(target, labels);
+        }
+
+        /** For check_dependencies: the {@code urls}, each {@code {{label}}} replaced by the alert's label. */
+        public List<String> urls(Map<String, String> labels) {
+            return urls.stream().map(u -> fill(u, labels)).toList();
+        }
+
+        private static String fill(String template, Map<String, String> labels) {
+            String resolved = template;
             for (Map.Entry<String, String> label : labels.entrySet()) {
                 resolved = resolved.replace("{{" + label.getKey() + "}}", label.getValue());
             }

@@ -23,7 +23,7 @@ final class PolicyReader {
     static final List<String> INCIDENT_KEYS = List.of("name", "match", "cooldown", "max_per_hour", "scope", "actions");
     private static final List<String> WEBHOOK_KEYS = List.of("url", "format");
     private static final List<String> ACTION_KEYS = List.of("type", "receiver", "after", "rate_per_s",
-            "probe_after", "target");
+            "probe_after", "target", "urls");
     private static final Pattern RESTART_TARGET = Pattern.compile("(deployment|pod)/[^/\\s]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
@@ -73,7 +73,7 @@ final class PolicyReader {
                 m.positiveInt("max_per_minute", 20));
     }
 
-    static IncidentPolicy.Rule incident(MappingReader m) {
+    static IncidentPolicy.Rule incident(MappingReader m, UnaryOperator<String> env) {
         JsonNode nameNode = m.body.get("name");
         m.named(nameNode != null && nameNode.isTextual() ? nameNode.asText() : null);
         m.rejectUnknownKeys(m.body, "", INCIDENT_KEYS);
@@ -92,22 +92,23 @@ final class PolicyReader {
         }
         return new IncidentPolicy.Rule(name, m.strings("match"),
                 m.duration("cooldown", IncidentPolicy.Rule.DEFAULT_COOLDOWN),
-                m.positiveInt("max_per_hour", IncidentPolicy.Rule.DEFAULT_MAX_PER_HOUR), scope, actions(m));
+                m.positiveInt("max_per_hour", IncidentPolicy.Rule.DEFAULT_MAX_PER_HOUR), scope, actions(m, env));
     }
 
-    private static List<IncidentPolicy.Action> actions(MappingReader m) {
+    private static List<IncidentPolicy.Action> actions(MappingReader m, UnaryOperator<String> env) {
         JsonNode list = m.required("actions", "a list of actions: " + IncidentPolicy.ActionType.keys());
         if (!list.isArray() || list.isEmpty()) {
             throw m.fail("actions", list, "a non-empty list of actions: " + IncidentPolicy.ActionType.keys());
         }
         List<IncidentPolicy.Action> actions = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            actions.add(action(m, "actions[" + i + "]", list.get(i)));
+            actions.add(action(m, "actions[" + i + "]", list.get(i), env));
         }
         return actions;
     }
 
-    private static IncidentPolicy.Action action(MappingReader m, String path, JsonNode node) {
+    private static IncidentPolicy.Action action(MappingReader m, String path, JsonNode node,
+                                                UnaryOperator<String> env) {
         JsonNode typeNode = node.isObject() ? node.get("type") : node;
         if (node.isObject()) {
             m.rejectUnknownKeys((ObjectNode) node, path + ".", ACTION_KEYS);
@@ -146,10 +147,28 @@ final class PolicyReader {
             throw m.fail(path + ".target", node.get("target"), "deployment/NAME or pod/NAME ({{label}} allowed),"
                     + " and only on a restart_service action");
         }
+        List<String> urls = new ArrayList<>();
+        JsonNode urlsNode = node.path("urls");
+        if (!urlsNode.isMissingNode()) {
+            if (type != IncidentPolicy.ActionType.CHECK_DEPENDENCIES || !urlsNode.isArray()) {
+                throw m.fail(path + ".urls", urlsNode,
+                        "a list of http(s) URLs, and only on a check_dependencies action");
+            }
+            for (int i = 0; i < urlsNode.size(); i++) {
+                String url = expand(urlsNode.get(i).asText(""), env).trim();
+                if (url.isEmpty()) {
+                    continue; // a URL from a variable that is not set: that dependency is not checked
+                }
+                if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                    throw m.fail(path + ".urls[" + i + "]", urlsNode.get(i), "an http(s) URL ({{label}} allowed)");
+                }
+                urls.add(url);
+            }
+        }
         if (type == IncidentPolicy.ActionType.ESCALATE && after == null) {
             after = Duration.ofMinutes(15);
         }
-        return new IncidentPolicy.Action(type, receiver, after, rate, probeAfter, target);
+        return new IncidentPolicy.Action(type, receiver, after, rate, probeAfter, target, urls);
     }
 
     private static IncidentPolicy.Format format(MappingReader m, String path, ObjectNode hook) {

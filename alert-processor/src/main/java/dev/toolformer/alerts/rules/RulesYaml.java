@@ -139,7 +139,7 @@ final class RulesYaml {
 
     private IncidentPolicy.Rule incident(Item item) {
         MappingReader reader = reader(item, "incident rule");
-        IncidentPolicy.Rule rule = PolicyReader.incident(reader);
+        IncidentPolicy.Rule rule = PolicyReader.incident(reader, env);
         if (incidentWhere.put(rule.name(), reader.where("actions")) != null) {
             throw new IllegalArgumentException(reader.where("name") + "incident rule '" + rule.name()
                     + "': key 'name' is \"" + rule.name() + "\": expected a name used by one incident rule only");

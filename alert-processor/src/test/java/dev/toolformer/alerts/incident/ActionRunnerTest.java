@@ -3,13 +3,17 @@ package dev.toolformer.alerts.incident;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.toolformer.alerts.Records;
 import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.alerts.rules.IncidentPolicy;
@@ -97,9 +101,49 @@ class ActionRunnerTest {
         assertThat(incidents().get(0).getOutcome()).isEqualTo(ActionOutcome.EXECUTED);
     }
 
+    @Test
+    void shouldCheckEachDependencyUrlAndNameTheOnesThatDoNotAnswer() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/health/ready", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.createContext("/broken", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        server.start();
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            IncidentPolicy.Action check = new IncidentPolicy.Action(ActionType.CHECK_DEPENDENCIES, null, null, null,
+                    null, null, List.of(base + "/health/ready?executor={{executor}}", base + "/broken",
+                    "http://127.0.0.1:" + closedPort + "/health/ready"));
+
+            runner(FleetActions.recommendationsOnly()).run(run(check));
+
+            IncidentAction action = incidents().get(0);
+            assertThat(action.getAction()).isEqualTo("check_dependencies");
+            assertThat(action.getOutcome()).isEqualTo(ActionOutcome.FAILED);
+            assertThat(action.getDetail().split("; ")).satisfiesExactly(
+                    kafka -> assertThat(kafka).startsWith("kafka unreachable: ").endsWith("no Kafka in this test"),
+                    ready -> assertThat(ready).matches(Pattern.quote(base
+                            + "/health/ready?executor=executor-7") + " answered 200 in \\d+ ms"),
+                    broken -> assertThat(broken).matches(Pattern.quote(base + "/broken")
+                            + " failing: 503 in \\d+ ms"),
+                    closed -> assertThat(closed).startsWith("http://127.0.0.1:" + closedPort
+                            + "/health/ready unreachable: ConnectException"));
+        } finally {
+            server.stop(0);
+        }
+    }
+
     private ActionRunner runner(FleetActions fleet) {
         return new ActionRunner(producer, () -> {
-            throw new AssertionError("no Admin in this test");
+            throw new IllegalStateException("no Kafka in this test");
         }, fleet, new WebhookSender(Duration.ofMillis(10), Duration.ofMillis(10)),
                 AlertRules.defaults().incidents(), "test", Clock.systemUTC());
     }

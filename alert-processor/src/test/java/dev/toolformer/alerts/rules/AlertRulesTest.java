@@ -301,6 +301,25 @@ class AlertRulesTest {
     }
 
     @Test
+    void shouldReadCheckDependencyUrlsWithVariablesAndRejectThemElsewhere() {
+        String head = rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
+                + "incidents:\n  - name: r\n    match: {alertname: HighErrorRate}\n";
+        AlertRules rules = AlertRules.parse(head + "    actions: [{type: check_dependencies, urls: [\"${ANALYTICS_URL:-http://a:8082/health/ready}\", \"${UNSET_URL:-}\"]}]\n", "rules.yaml");
+
+        assertThat(rules.incidents().rules().get(0).actions().get(0).urls())
+                .containsExactly("http://a:8082/health/ready");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(head + "    actions: [{type: scale_up, urls: [\"http://x\"]}]\n",
+                        "rules.yaml"))
+                .withMessageContaining("key 'actions[0].urls'")
+                .withMessageContaining("only on a check_dependencies action");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> AlertRules.parse(head + "    actions: [{type: check_dependencies, urls: [\"ftp://x\"]}]\n",
+                        "rules.yaml"))
+                .withMessageContaining("an http(s) URL");
+    }
+
+    @Test
     void shouldRejectNotifyToUnknownReceiver() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> AlertRules.parse(rule("expr: {field: error_rate, op: \">\", threshold: 0.01}")
