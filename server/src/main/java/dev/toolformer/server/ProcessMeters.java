@@ -29,12 +29,22 @@ public final class ProcessMeters {
         new UptimeMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        // Heap in use: what the HighMemoryUsage rule (heap > 1 GiB) is about.
+        // Heap in use: what the spec's HighMemoryUsageBytes rule (heap > 1 GiB) is about.
         Gauge.builder("memory_usage_bytes", memory, m -> m.getHeapMemoryUsage().getUsed())
                 .description("Memory usage in bytes").baseUnit("bytes").tag("component", component).register(registry);
+        // Heap in use over its maximum: what HighMemoryUsage (> 0.85) watches, whatever the container's limit.
+        Gauge.builder("memory_usage_ratio", memory, m -> heapRatio(m.getHeapMemoryUsage().getUsed(),
+                        m.getHeapMemoryUsage().getMax()))
+                .description("Heap in use over the heap's maximum, 0..1").tag("component", component)
+                .register(registry);
         Gauge.builder("cpu_usage_percent", ManagementFactory.getOperatingSystemMXBean(), os ->
                         os instanceof com.sun.management.OperatingSystemMXBean sun
                                 ? Math.max(0, sun.getProcessCpuLoad() * 100) : Double.NaN)
                 .description("CPU usage percentage").tag("component", component).register(registry);
+    }
+
+    /** Used over max; NaN (no sample) when the JVM reports no maximum. */
+    static double heapRatio(long used, long max) {
+        return max > 0 ? (double) used / max : Double.NaN;
     }
 }
