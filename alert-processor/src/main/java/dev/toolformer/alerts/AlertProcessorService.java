@@ -3,6 +3,7 @@ package dev.toolformer.alerts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,10 +94,14 @@ public final class AlertProcessorService implements Service {
                 && responder.isRunning();
     }
 
-    /** A stream thread that has not polled for {@link Service#DEFAULT_LIVENESS_LIMIT} while the topology runs. */
+    /**
+     * A stream thread that has not polled, or an incident responder loop that has not come round, for
+     * {@link Service#DEFAULT_LIVENESS_LIMIT} while they run.
+     */
     @Override
     public synchronized Optional<String> stalled() {
-        return StreamsLiveness.stalled(streams, DEFAULT_LIVENESS_LIMIT);
+        return StreamsLiveness.stalled(streams, DEFAULT_LIVENESS_LIMIT)
+                .or(() -> responder == null ? Optional.empty() : responder.stalled(DEFAULT_LIVENESS_LIMIT));
     }
 
     /** The error that stopped the topology or the incident responder, described for an operator; empty while they run. */
@@ -117,7 +122,7 @@ public final class AlertProcessorService implements Service {
 
     /** Silences and acknowledgements stored now, for the dashboard API; empty before {@link #start()}. */
     public synchronized Collection<Silence> silences() {
-        return responder == null ? java.util.List.of() : java.util.List.copyOf(responder.silences());
+        return responder == null ? List.of() : List.copyOf(responder.silences());
     }
 
     /** Stops processing; true if it stopped within {@code timeout}. */

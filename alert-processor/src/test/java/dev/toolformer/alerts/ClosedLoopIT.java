@@ -25,6 +25,7 @@ import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.IncidentAction;
+import dev.toolformer.schema.SloWindow;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -126,11 +127,11 @@ class ClosedLoopIT {
         return webhook.requests().stream().filter(r -> r.body().contains(tool) && r.body().contains(word)).count();
     }
 
-    private static dev.toolformer.schema.SloWindow window(String tool, Instant end, double errorRate) {
+    private static SloWindow window(String tool, Instant end, double errorRate) {
         return Records.slo(tool, PROVIDER, end, errorRate, 100);
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, dev.toolformer.schema.SloWindow window) {
+    private static void send(KafkaProducer<String, byte[]> producer, SloWindow window) {
         // Record time now: the responder does not act on alerts older than max.event.age.
         producer.send(new ProducerRecord<>(Topics.SLO.name(), null, System.currentTimeMillis(),
                 window.getTool() + "|" + window.getProvider() + "|" + window.getWindowStart(),

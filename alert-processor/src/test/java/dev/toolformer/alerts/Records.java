@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.toolformer.alerts.rules.AlertRule;
 import dev.toolformer.alerts.rules.Expr;
@@ -96,7 +97,7 @@ public final class Records {
         String fingerprint = new AlertRule(rule, "error_rate", Expr.Comparator.GT, 0, Duration.ZERO, "critical",
                 Map.of(), Map.of()).fingerprint(series);
         return AlertEvent.newBuilder().setFingerprint(fingerprint).setRule(rule).setState(state)
-                .setSeverity("critical").setLabels(labels).setAnnotations(Map.of("summary", rule + " " + new java.util.TreeMap<>(series)))
+                .setSeverity("critical").setLabels(labels).setAnnotations(Map.of("summary", rule + " " + new TreeMap<>(series)))
                 .setValue(0.5).setThreshold(0.01).setActiveSince(activeSince).setEventTime(at)
                 .setSourceTopic("toolformer.slo").build();
     }

@@ -1,5 +1,6 @@
 package dev.toolformer.analytics;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -36,7 +37,7 @@ final class EventTimeExtractor implements TimestampExtractor {
     /**
      * @param clamped counts the records whose event time was clamped
      */
-    EventTimeExtractor(java.time.Duration tolerance, boolean clampPast, LongAdder clamped) {
+    EventTimeExtractor(Duration tolerance, boolean clampPast, LongAdder clamped) {
         this.toleranceMs = tolerance.toMillis();
         this.clampPast = clampPast;
         this.clamped = clamped;

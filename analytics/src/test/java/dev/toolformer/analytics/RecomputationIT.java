@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +24,10 @@ import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
+import dev.toolformer.schema.CostWindow;
+import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.SpeculationOutcome;
+import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import org.apache.avro.specific.SpecificRecord;
@@ -236,15 +240,15 @@ class RecomputationIT {
         Map<String, Object> counts = new HashMap<>();
         Object value = AvroSerde.of(Topics.byName(record.topic()).orElseThrow().valueType()).decode(record.value());
         switch (value) {
-            case dev.toolformer.schema.SloWindow w -> {
+            case SloWindow w -> {
                 put(counts, "requests", w.getRequests(), "SUCCESS", w.getSuccess(), "ERROR", w.getErrors(),
                         "TIMEOUT", w.getTimeouts(), "CANCELLED", w.getCancelled(), "REJECTED", w.getRejected(),
                         "UNAVAILABLE", w.getUnavailable());
             }
-            case dev.toolformer.schema.CostWindow w -> put(counts, "requests", w.getRequests(),
+            case CostWindow w -> put(counts, "requests", w.getRequests(),
                     "input_tokens", w.getInputTokens(), "output_tokens", w.getOutputTokens(),
                     "cost_nanos", Math.round(w.getCostUsd() * 1e9));
-            case dev.toolformer.schema.SpeculationWindow w -> put(counts, "hits", w.getHits(),
+            case SpeculationWindow w -> put(counts, "hits", w.getHits(),
                     "misses", w.getMisses(), "unresolved", w.getUnresolved(),
                     "wasted_nanos", Math.round(w.getWastedCostUsd() * 1e9));
             default -> throw new IllegalStateException("unexpected " + record.topic());
@@ -255,7 +259,7 @@ class RecomputationIT {
     /** Each aggregate whose emitted counts are not the recomputed ones: key, then expected and emitted counts. */
     private static Map<String, String> differences(Map<String, Map<String, Object>> expected,
                                                    Map<String, Map<String, Object>> emitted) {
-        Map<String, String> differences = new java.util.TreeMap<>();
+        Map<String, String> differences = new TreeMap<>();
         expected.forEach((key, counts) -> {
             if (!counts.equals(emitted.get(key))) {
                 differences.put(key, counts + " != " + emitted.get(key));

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.toolformer.cli.DurationConverter;
@@ -66,7 +67,7 @@ public final class CapacityCommand implements Callable<Integer> {
                 TopicReader.read(kafka.settings(), Topics.HEALTH, Instant.EPOCH));
         int partitions;
         try (Admin admin = BackupClients.admin(kafka.settings())) {
-            partitions = TopicBackup.get(admin.describeTopics(java.util.List.of(Topics.REQUESTS.name())).allTopicNames())
+            partitions = TopicBackup.get(admin.describeTopics(List.of(Topics.REQUESTS.name())).allTopicNames())
                     .get(Topics.REQUESTS.name()).partitions().size();
         }
         var plan = CapacityPlanner.plan(history,

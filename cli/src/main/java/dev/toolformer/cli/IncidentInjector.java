@@ -2,6 +2,7 @@ package dev.toolformer.cli;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -98,7 +99,7 @@ final class IncidentInjector {
 
     /** True while the latest transition of some series of {@value #RULE} is PENDING or FIRING. */
     static boolean open(List<AlertEvent> alerts) {
-        Map<String, AlertState> latest = new java.util.HashMap<>();
+        Map<String, AlertState> latest = new HashMap<>();
         alerts.stream().filter(a -> a.getRule().equals(RULE)).forEach(a -> latest.put(a.getFingerprint(), a.getState()));
         return latest.containsValue(AlertState.PENDING) || latest.containsValue(AlertState.FIRING);
     }

@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,7 +85,7 @@ final class SubmitCommand implements Callable<Integer> {
             }
             RecordMetadata sent;
             try {
-                sent = client.publish(request).get(waitTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                sent = client.publish(request).get(waitTimeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 throw cannotSubmit(e.getCause());
             }
@@ -94,7 +96,7 @@ final class SubmitCommand implements Callable<Integer> {
         }
     }
 
-    private ToolResult unwrap(java.util.concurrent.CompletableFuture<ToolResult> future, ToolRequest request)
+    private ToolResult unwrap(CompletableFuture<ToolResult> future, ToolRequest request)
             throws InterruptedException {
         try {
             return future.get();

@@ -1,6 +1,10 @@
 package dev.toolformer.cli;
 
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 import dev.toolformer.cli.BackupCommand;
 import dev.toolformer.cli.BenchCommand;
@@ -61,7 +65,7 @@ public final class ToolformerCli implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new ToolformerCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .registerConverter(java.time.Duration.class, new DurationConverter())
+                .registerConverter(Duration.class, new DurationConverter())
                 .setParameterExceptionHandler(new OneLineUsageError())
                 .setExecutionExceptionHandler(new OneLineFailure())
                 .setExecutionStrategy(ToolformerCli::configureLoggingThenRun);
@@ -76,7 +80,7 @@ public final class ToolformerCli implements Runnable {
         }
         Logging.Format format = last.matchedOptionValue("--log-format", Logging.Format.TEXT);
         String level = last.matchedOptionValue("--log-level", System.getenv().getOrDefault("TOOLFORMER_LOG_LEVEL", "INFO"));
-        if (!java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level.toUpperCase(java.util.Locale.ROOT))) {
+        if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level.toUpperCase(Locale.ROOT))) {
             throw new ParameterException(last.commandSpec().commandLine(),
                     "Invalid value for option '--log-level': '" + level + "' (expected TRACE, DEBUG, INFO, WARN or ERROR)");
         }
@@ -121,7 +125,7 @@ public final class ToolformerCli implements Runnable {
 
         private static String describe(Throwable e) {
             StringBuilder out = new StringBuilder(e.getMessage() != null ? e.getMessage()
-                    : e instanceof java.util.concurrent.TimeoutException ? "timed out"
+                    : e instanceof TimeoutException ? "timed out"
                     : e.getClass().getSimpleName());
             for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
                 if (c.getMessage() != null && !out.toString().contains(c.getMessage())) {

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.TopicProvisioner;
@@ -43,7 +45,7 @@ final class TopicsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try {
             return list();
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             throw new IllegalStateException("cannot reach Kafka at " + kafka.bootstrapServers() + " ("
                     + (e.getCause() != null ? e.getCause().getMessage() : "timed out") + ")", e);
         }

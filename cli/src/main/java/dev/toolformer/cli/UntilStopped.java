@@ -1,5 +1,6 @@
 package dev.toolformer.cli;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +29,7 @@ final class UntilStopped implements AutoCloseable {
     }
 
     /** Waits for the signal up to {@code timeout}; true if it came. */
-    boolean await(java.time.Duration timeout) throws InterruptedException {
+    boolean await(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -3,6 +3,7 @@ package dev.toolformer.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 import dev.toolformer.producer.LoadGenerator;
 import dev.toolformer.producer.LoadProfile;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code toolformer up}: the whole pipeline in one JVM until SIGINT/SIGTERM. */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start the embedded Kafka broker (unless --bootstrap-servers) and every service; run until stopped.")
-final class UpCommand implements java.util.concurrent.Callable<Integer> {
+final class UpCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
 

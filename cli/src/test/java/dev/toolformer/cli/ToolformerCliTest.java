@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Bad input on the command line: one clear line on stderr and exit code 2, never a stack trace. */
 class ToolformerCliTest {
@@ -124,7 +125,7 @@ class ToolformerCliTest {
 
     @Test
     void shouldBindToLoopbackByDefault() {
-        picocli.CommandLine cli = new picocli.CommandLine(new ToolformerCli());
+        CommandLine cli = new CommandLine(new ToolformerCli());
         for (String command : List.of("up", "demo", "dashboard", "executor", "analytics", "alert-processor")) {
             String host = cli.getSubcommands().get(command).getCommandSpec().findOption("--http-host").defaultValue();
             assertThat(host).as(command).isEqualTo("127.0.0.1");

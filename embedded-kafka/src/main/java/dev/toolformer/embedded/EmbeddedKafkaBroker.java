@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -340,7 +341,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** The users, not their passwords. */
         @Override
         public String toString() {
-            return "Scram[superUser=" + superUser + ", users=" + new java.util.TreeSet<>(passwords.keySet()) + "]";
+            return "Scram[superUser=" + superUser + ", users=" + new TreeSet<>(passwords.keySet()) + "]";
         }
 
         List<String> formatterArguments() {

@@ -43,7 +43,7 @@ final class ControlListener implements Runnable {
     private final Consumer<String, byte[]> consumer;
     private final ControlHandler handler;
     private final Duration replay;
-    private final java.util.function.Consumer<KafkaException> onRefused;
+    private final java.util.function.Consumer<KafkaException> onRefused; // name clash: Kafka's Consumer
     private volatile boolean running = true;
     private volatile boolean ready;
     /** Control records before these offsets were published before this instance followed the topic. */
@@ -54,7 +54,7 @@ final class ControlListener implements Runnable {
      * @param onRefused hears of an authentication or authorization error, which ends the listener
      */
     ControlListener(Consumer<String, byte[]> consumer, ControlHandler handler, Duration replay,
-                    java.util.function.Consumer<KafkaException> onRefused) {
+                    java.util.function.Consumer<KafkaException> onRefused) { // name clash: Kafka's Consumer
         this.consumer = consumer;
         this.handler = handler;
         this.replay = replay;

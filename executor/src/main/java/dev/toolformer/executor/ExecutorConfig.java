@@ -1,6 +1,7 @@
 package dev.toolformer.executor;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -90,7 +91,7 @@ public final class ExecutorConfig {
             }
             rates.put(provider, rate);
         });
-        providerRates = java.util.Collections.unmodifiableMap(rates);
+        providerRates = Collections.unmodifiableMap(rates);
         if (!(b.breakerFailureRatePercent > 0 && b.breakerFailureRatePercent <= 100)) {
             throw new IllegalArgumentException("executor.breaker.failure-rate-percent must be in (0, 100], was "
                     + b.breakerFailureRatePercent);

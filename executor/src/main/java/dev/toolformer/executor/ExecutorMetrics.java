@@ -1,6 +1,8 @@
 package dev.toolformer.executor;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +26,7 @@ final class ExecutorMetrics {
      * all-in-one can run several) must move the same numbers.
      */
     private static final Map<MeterRegistry, Map<String, AtomicInteger>> ACTIVE_BY_REGISTRY = new WeakHashMap<>();
-    private static final Duration[] SLOS = java.util.Arrays.stream(ExecutorMeter.DURATION_BUCKETS_SECONDS)
+    private static final Duration[] SLOS = Arrays.stream(ExecutorMeter.DURATION_BUCKETS_SECONDS)
             .mapToObj(s -> Duration.ofNanos((long) (s * 1e9))).toArray(Duration[]::new);
 
     private final MeterRegistry registry;
@@ -107,7 +109,7 @@ final class ExecutorMetrics {
     /** Counts a published result. */
     void result(ToolResult result) {
         completed.increment();
-        String status = result.getStatus().name().toLowerCase(java.util.Locale.ROOT);
+        String status = result.getStatus().name().toLowerCase(Locale.ROOT);
         counter(ExecutorMeter.REQUESTS, "method", result.getTool(), "provider", result.getProvider(),
                 "status", status).increment();
         ExecutorMeter d = ExecutorMeter.REQUEST_DURATION;

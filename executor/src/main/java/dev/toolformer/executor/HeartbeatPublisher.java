@@ -1,6 +1,8 @@
 package dev.toolformer.executor;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ExecutorHeartbeat;
@@ -74,7 +77,7 @@ final class HeartbeatPublisher implements Runnable {
     ExecutorHeartbeat heartbeat() {
         Runtime rt = Runtime.getRuntime();
         double cpu = ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuLoad() * 100) : 0;
+                instanceof OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuLoad() * 100) : 0;
         ExecutorStats now = stats.get();
         return ExecutorHeartbeat.newBuilder()
                 .setExecutorId(executorId)
@@ -98,8 +101,8 @@ final class HeartbeatPublisher implements Runnable {
             return host;
         }
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             return "localhost";
         }
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 import dev.toolformer.common.deadletter.DeadLetters;
 import dev.toolformer.common.kafka.RecordBudget;
@@ -312,7 +313,7 @@ final class RequestHandler {
     /**
      * @param whenTooLarge the smaller record to send should the broker refuse this one as too large, or null
      */
-    private void send(ProducerRecord<String, byte[]> record, java.util.function.Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge,
+    private void send(ProducerRecord<String, byte[]> record, Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge,
                       TopicPartition from, Runnable acknowledged, Runnable dropped) {
         try {
             producer.send(record, (metadata, error) -> {
@@ -351,7 +352,7 @@ final class RequestHandler {
 
     /** A record to send, and what to send instead should the broker refuse it as too large (or null). */
     private record Outgoing(ProducerRecord<String, byte[]> record,
-                            java.util.function.Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge) {
+                            Function<Exception, ProducerRecord<String, byte[]>> whenTooLarge) {
     }
 
     /** One record's work: its completion, the bytes it holds, and whether its outcome went to the producer. */

@@ -38,7 +38,7 @@ final class RequestLoop implements Runnable {
     private final ExecutorConfig config;
     private final Consumer<String, byte[]> consumer;
     private final RequestHandler handler;
-    private final java.util.function.Consumer<KafkaException> onFailure;
+    private final java.util.function.Consumer<KafkaException> onFailure; // name clash: Kafka's Consumer
     private final PartitionScheduler scheduler;
     private volatile boolean running = true;
     private volatile boolean crashed;
@@ -54,8 +54,8 @@ final class RequestLoop implements Runnable {
     private long lastCommit;
 
     /** {@code onFailure} hears of the error that ends the loop early, e.g. a missing ACL. */
-    RequestLoop(ExecutorConfig config, Consumer<String, byte[]> consumer,
-                RequestHandler handler, java.util.function.Consumer<KafkaException> onFailure) {
+    RequestLoop(ExecutorConfig config, Consumer<String, byte[]> consumer, RequestHandler handler,
+                java.util.function.Consumer<KafkaException> onFailure) { // name clash: Kafka's Consumer
         this.config = config;
         this.consumer = consumer;
         this.handler = handler;

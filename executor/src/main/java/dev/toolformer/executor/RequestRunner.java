@@ -3,6 +3,7 @@ package dev.toolformer.executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -167,7 +168,7 @@ final class RequestRunner {
         if (!breaker.tryAcquirePermission()) {
             return new Outcome.Refused(ToolStatus.UNAVAILABLE, error(CIRCUIT_OPEN,
                     "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
-                            + "' is " + breaker.getState().name().toLowerCase(java.util.Locale.ROOT), true));
+                            + "' is " + breaker.getState().name().toLowerCase(Locale.ROOT), true));
         }
         long start = System.nanoTime();
         metrics.toolStarted(call.tool());

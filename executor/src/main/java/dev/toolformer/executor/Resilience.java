@@ -2,6 +2,7 @@ package dev.toolformer.executor;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -199,7 +200,7 @@ final class Resilience {
     }
 
     private static String stateName(CircuitBreaker.State state) {
-        return state.name().toLowerCase(java.util.Locale.ROOT);
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     private static int stateCode(CircuitBreaker.State state) {

@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** The tools this executor can run, found with {@link ServiceLoader} or given explicitly. */
 public final class ToolRegistry {
@@ -35,7 +37,7 @@ public final class ToolRegistry {
         return Optional.ofNullable(tools.get(name));
     }
 
-    public java.util.Set<String> names() {
-        return new java.util.TreeSet<>(tools.keySet());
+    public Set<String> names() {
+        return new TreeSet<>(tools.keySet());
     }
 }

@@ -1,6 +1,9 @@
 package dev.toolformer.executor;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -23,6 +26,7 @@ import dev.toolformer.schema.DeadLetter;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -87,7 +91,7 @@ final class ExecutorHarness implements AutoCloseable {
      * A started executor. The first one of a group makes the group begin at the current end of the
      * requests topic, so it never runs what earlier tests left there. Closed with the harness.
      */
-    ToolExecutor start(ExecutorConfig config, ToolRegistry tools, io.micrometer.core.instrument.MeterRegistry meters)
+    ToolExecutor start(ExecutorConfig config, ToolRegistry tools, MeterRegistry meters)
             throws Exception {
         if (positionedGroups.add(config.groupId())) {
             commitEndOffsets(config.groupId());
@@ -138,14 +142,14 @@ final class ExecutorHarness implements AutoCloseable {
 
     void command(String target, ControlAction action, ControlCommand.Builder details) throws Exception {
         ControlCommand command = details.setCommandId(cluster.uniqueName("command")).setTarget(target)
-                .setAction(action).setIssuedAt(java.time.Instant.now()).setIssuedBy("test").build();
+                .setAction(action).setIssuedAt(Instant.now()).setIssuedBy("test").build();
         producer.send(new ProducerRecord<>(Topics.CONTROL.name(), target, AvroSerde.of(ControlCommand.class)
                 .encode(command))).get(30, TimeUnit.SECONDS);
     }
 
     void outcome(String requestId, boolean used) throws Exception {
         SpeculationOutcome outcome = SpeculationOutcome.newBuilder().setRequestId(requestId).setUsed(used)
-                .setDecidedAt(java.time.Instant.now()).setReason("test").build();
+                .setDecidedAt(Instant.now()).setReason("test").build();
         producer.send(new ProducerRecord<>(Topics.SPECULATION_OUTCOMES.name(), requestId,
                 AvroSerde.of(SpeculationOutcome.class).encode(outcome))).get(30, TimeUnit.SECONDS);
     }
@@ -173,12 +177,12 @@ final class ExecutorHarness implements AutoCloseable {
     /** Dead letters whose original key is one of these. */
     List<DeadLetter> deadLetters(Set<String> keys) {
         return deadLetters.stream().filter(d -> d.getOriginalKey() != null
-                        && keys.contains(new String(bytes(d.getOriginalKey()), java.nio.charset.StandardCharsets.UTF_8)))
+                        && keys.contains(new String(bytes(d.getOriginalKey()), StandardCharsets.UTF_8)))
                 .collect(Collectors.toList());
     }
 
-    static byte[] bytes(java.nio.ByteBuffer buffer) {
-        java.nio.ByteBuffer copy = buffer.duplicate();
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
         byte[] bytes = new byte[copy.remaining()];
         copy.get(bytes);
         return bytes;

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +25,8 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -129,8 +132,8 @@ class RequestHandlerTest {
         ToolRequest request = request("echo", "{\"pad\":\"" + "p".repeat(padding) + "\"}").build();
         byte[] value = REQUESTS.encode(request);
         return new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, 0L,
-                org.apache.kafka.common.record.TimestampType.CREATE_TIME, request.getRequestId().length(), value.length,
-                request.getRequestId(), value, new org.apache.kafka.common.header.internals.RecordHeaders(),
-                java.util.Optional.empty());
+                TimestampType.CREATE_TIME, request.getRequestId().length(), value.length,
+                request.getRequestId(), value, new RecordHeaders(),
+                Optional.empty());
     }
 }

@@ -3,6 +3,7 @@ package dev.toolformer.executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,7 +55,7 @@ final class TestTools {
             ExecutorMetrics metrics = new ExecutorMetrics(meters, config.executorId());
             Resilience resilience = new Resilience(config, metrics);
             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-            RequestRunner runner = new RequestRunner(ToolRegistry.of(java.util.List.of(tools)), Pricing.defaults(),
+            RequestRunner runner = new RequestRunner(ToolRegistry.of(List.of(tools)), Pricing.defaults(),
                     config, threads, Clock.systemUTC(), resilience, metrics);
             return new Runner(runner, resilience, meters, threads);
         }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -118,7 +119,7 @@ public final class CapacityPlanner {
         byHour.forEach((hour, executors) -> {
             double[] means = executors.values().stream()
                     .mapToDouble(samples -> samples.stream().mapToDouble(metric).average().orElse(0)).toArray();
-            double value = sum ? java.util.Arrays.stream(means).sum() : java.util.Arrays.stream(means).max().orElse(0);
+            double value = sum ? Arrays.stream(means).sum() : Arrays.stream(means).max().orElse(0);
             out.add(new Point(hour, value));
         });
         return out;

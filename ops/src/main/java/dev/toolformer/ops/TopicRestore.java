@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -238,7 +240,7 @@ public final class TopicRestore {
     private static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException {
         try {
             TopicProvisioner.awaitLeaders(admin, names);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("created " + names + " but their partitions have no leader yet: "
                     + e.getMessage(), e);
         }

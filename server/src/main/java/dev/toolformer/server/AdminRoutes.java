@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -169,7 +170,7 @@ public final class AdminRoutes implements AutoCloseable {
             throw new AdminActions.BadInput("body", "the body is not JSON: " + e.getOriginalMessage());
         }
         if (!(node instanceof ObjectNode object)) {
-            throw new AdminActions.BadInput("body", "the body is " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+            throw new AdminActions.BadInput("body", "the body is " + node.getNodeType().name().toLowerCase(Locale.ROOT)
                     + ": expected a JSON object");
         }
         Set<String> known = Set.of(allowed);
@@ -188,7 +189,7 @@ public final class AdminRoutes implements AutoCloseable {
                     + " e.g. {\"alertname\": \"HighLatency\"}");
         }
         if (!node.isObject()) {
-            throw new AdminActions.BadInput("matchers", "matchers is " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+            throw new AdminActions.BadInput("matchers", "matchers is " + node.getNodeType().name().toLowerCase(Locale.ROOT)
                     + ": expected an object of label to value");
         }
         Map<String, String> out = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
@@ -207,7 +208,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     public List<String> notReady() {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         if (executors == null || !executors.isReady()) {
             out.add("executor");
         }

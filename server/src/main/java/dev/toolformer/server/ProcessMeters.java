@@ -3,6 +3,7 @@ package dev.toolformer.server;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -38,7 +39,7 @@ public final class ProcessMeters {
                 .description("Heap in use over the heap's maximum, 0..1").tag("component", component)
                 .register(registry);
         Gauge.builder("cpu_usage_percent", ManagementFactory.getOperatingSystemMXBean(), os ->
-                        os instanceof com.sun.management.OperatingSystemMXBean sun
+                        os instanceof OperatingSystemMXBean sun
                                 ? Math.max(0, sun.getProcessCpuLoad() * 100) : Double.NaN)
                 .description("CPU usage percentage").tag("component", component).register(registry);
     }

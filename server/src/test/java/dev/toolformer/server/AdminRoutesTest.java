@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -80,7 +81,7 @@ class AdminRoutesTest {
     void shouldRefuseAWrongTokenWithoutEchoingOrLoggingIt() throws Exception {
         String base = serve(AdminToken.of(TOKEN));
         List<String> wrong = List.of("Bearer wrong-token-0123456789", "Bearer " + TOKEN + "x", "Bearer " + TOKEN.substring(1),
-                "Bearer " + TOKEN.toUpperCase(java.util.Locale.ROOT), "Basic " + TOKEN, TOKEN, "Bearer",
+                "Bearer " + TOKEN.toUpperCase(Locale.ROOT), "Basic " + TOKEN, TOKEN, "Bearer",
                 "Bearer " + TOKEN + " " + TOKEN);
 
         try (LogCapture logs = new LogCapture()) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,9 +98,9 @@ class MetricsIT {
     private static String promtoolCheckMetrics(String scrape) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
         try (var in = process.getOutputStream()) {
-            in.write(scrape.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            in.write(scrape.getBytes(StandardCharsets.UTF_8));
         }
-        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(30, TimeUnit.SECONDS);
         return out.strip();
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -186,7 +187,7 @@ class SecretLeakIT {
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> spans.getFinishedSpanItems().stream()
                     .anyMatch(s -> s.getName().equals("execute_tool openai-chat")));
-            Map<String, String> outputs = new java.util.LinkedHashMap<>();
+            Map<String, String> outputs = new LinkedHashMap<>();
             outputs.put("logs", logs.toString(StandardCharsets.UTF_8));
             outputs.put("results", String.valueOf(results));
             for (Topic<?> topic : Topics.ALL) {

@@ -1,5 +1,6 @@
 package dev.toolformer.alerts.incident;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +92,8 @@ public final class IncidentResponder implements AutoCloseable {
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread thread;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    /** System.nanoTime() when the loop last came round; 0 until it started. */
+    private volatile long lastProgressNanos;
     private final Duration historyTimeout;
     private Admin admin;
     private volatile boolean running = true;
@@ -143,6 +146,22 @@ public final class IncidentResponder implements AutoCloseable {
         return Optional.ofNullable(failure.get()).or(silences::failure).or(firing::failure);
     }
 
+    /**
+     * Why the responder is stuck: its loop (started, recovered, not closing, not failed) has not come round for
+     * longer than {@code limit}; empty otherwise.
+     */
+    public Optional<String> stalled(Duration limit) {
+        long last = lastProgressNanos;
+        if (last == 0 || !running || !thread.isAlive() || failure().isPresent()) {
+            return Optional.empty();
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - last);
+        return System.nanoTime() - last > limit.toNanos()
+                ? Optional.of("the incident responder of " + config.applicationId() + " has made no progress for "
+                        + seconds + " s (limit " + limit.toSeconds() + " s)")
+                : Optional.empty();
+    }
+
     /** True while its thread runs and nothing has failed. */
     public boolean isRunning() {
         return thread.isAlive() && failure().isEmpty();
@@ -181,6 +200,7 @@ public final class IncidentResponder implements AutoCloseable {
             recover();
             long backoff = 500;
             while (running) {
+                lastProgressNanos = System.nanoTime();
                 try {
                     pollOnce();
                     backoff = 500;
@@ -309,7 +329,7 @@ public final class IncidentResponder implements AutoCloseable {
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, RuntimeException error) {
         DeadLetter letter = DeadLetters.of(record.topic(), record.partition(), record.offset(),
-                record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
                 record.value(), record.headers(), DeadLetterReason.INTERNAL, "incident responder: " + error,
                 1, "alert-processor:" + config.applicationId(), clock.instant());
         producer.send(new ProducerRecord<>(Topics.DLQ.name(), record.key(), DEAD_LETTERS.encode(letter)), (md, e) -> {

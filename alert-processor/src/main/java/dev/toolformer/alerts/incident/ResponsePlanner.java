@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -176,7 +177,7 @@ final class ResponsePlanner {
      * the incident rules it matches.
      */
     Set<String> receivers(AlertEvent alert) {
-        Set<String> receivers = new java.util.LinkedHashSet<>();
+        Set<String> receivers = new LinkedHashSet<>();
         if (policy.route().receiver() != null) {
             receivers.add(policy.route().receiver());
         }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /** Reads the incident sections of a rules file: inhibit, route, receivers and incidents. */
 final class PolicyReader {
@@ -189,7 +191,7 @@ final class PolicyReader {
         } catch (URISyntaxException e) {
             // reported below
         }
-        throw m.fail(path, com.fasterxml.jackson.databind.node.TextNode.valueOf(url), "an http or https URL");
+        throw m.fail(path, TextNode.valueOf(url), "an http or https URL");
     }
 
     /** Replaces {@code ${VAR}} and {@code ${VAR:-default}}; an unset variable without default becomes empty. */
@@ -239,7 +241,7 @@ final class PolicyReader {
     }
 
     static Map<String, IncidentPolicy.Receiver> byName(List<IncidentPolicy.Receiver> receivers, String origin) {
-        Map<String, IncidentPolicy.Receiver> map = new java.util.LinkedHashMap<>();
+        Map<String, IncidentPolicy.Receiver> map = new LinkedHashMap<>();
         for (IncidentPolicy.Receiver r : receivers) {
             if (map.put(r.name(), r) != null) {
                 throw new IllegalArgumentException(origin + " (receivers): receiver '" + r.name()

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.toolformer.alerts.AlertConfig;
@@ -102,6 +103,42 @@ class IncidentResponderTest {
             assertThat(responder.failure().orElseThrow()).hasMessage("incident responder of responder-test stopped:"
                     + " java.lang.IllegalStateException: a bug (test)");
             assertThat(responder.isRunning()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldReportALoopThatHangsAsStalledAndRecoverWhenItMovesAgain(@TempDir Path dir) {
+        MockConsumer<String, byte[]> consumer = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(),
+                new ByteArraySerializer());
+        CountDownLatch release = new CountDownLatch(1);
+        try (IncidentResponder responder = responder(dir, consumer, producer)) {
+            consumer.schedulePollTask(() -> {
+                consumer.rebalance(List.of(ALERTS_0));
+                consumer.updateBeginningOffsets(Map.of(ALERTS_0, 0L));
+            });
+            responder.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> consumer.assignment().contains(ALERTS_0));
+            assertThat(responder.stalled(Duration.ofSeconds(2))).isEmpty();
+
+            consumer.schedulePollTask(() -> {
+                try {
+                    release.await(); // a poll that does not return
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+
+            try {
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> responder.stalled(Duration.ofSeconds(2)).isPresent());
+                assertThat(responder.stalled(Duration.ofSeconds(2)).orElseThrow())
+                        .startsWith("the incident responder of responder-test has made no progress for ")
+                        .endsWith(" s (limit 2 s)");
+            } finally {
+                release.countDown(); // before close: a poll that never returns would hold it up
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> responder.stalled(Duration.ofSeconds(2)).isEmpty());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -365,7 +366,7 @@ class AlertRulesTest {
                 name -> name.equals("HOOK") ? "http://127.0.0.1:9" : null);
 
         assertThat(rules.incidents().receivers().get("oncall").webhooks()).containsExactly(new IncidentPolicy.Webhook(
-                java.net.URI.create("http://127.0.0.1:9/slack"), IncidentPolicy.Format.SLACK));
+                URI.create("http://127.0.0.1:9/slack"), IncidentPolicy.Format.SLACK));
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -113,10 +115,10 @@ public final class BenchCluster implements AutoCloseable {
 
     /** Every registry topic's name. */
     static Set<String> pipelineTopicNames() {
-        return Topics.ALL.stream().map(Topic::name).collect(java.util.stream.Collectors.toSet());
+        return Topics.ALL.stream().map(Topic::name).collect(Collectors.toSet());
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+    private static <T> T get(KafkaFuture<T> future, String what) {
         try {
             return future.get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.toolformer.bench.harness;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One measured stretch of records (relay) or requests (pipeline): when the first was sent, how many
@@ -57,7 +58,7 @@ final class Phase {
         }
         long due = firstSentNanos + (long) (index * 1e9 / ratePerSecond);
         for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            LockSupport.parkNanos(wait);
         }
     }
 }

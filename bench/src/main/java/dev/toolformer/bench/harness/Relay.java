@@ -7,6 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.toolformer.common.serde.AvroSerde;
@@ -183,12 +186,12 @@ final class Relay implements AutoCloseable {
             }
             for (var partition : partitions) {
                 producer.send(new ProducerRecord<>(topic, partition.partition(), "probe", new byte[0]))
-                        .get(60, java.util.concurrent.TimeUnit.SECONDS);
+                        .get(60, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while probing " + topic, e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot write to " + topic + ": " + e.getMessage(), e);
         }
     }

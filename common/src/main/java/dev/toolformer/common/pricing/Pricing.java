@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,9 +35,9 @@ public final class Pricing {
 
     private Pricing(Map<String, Price> prices, Map<String, List<String>> modelsByProvider) {
         this.prices = Map.copyOf(prices);
-        this.modelsByProvider = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modelsByProvider));
+        this.modelsByProvider = Collections.unmodifiableMap(new LinkedHashMap<>(modelsByProvider));
         this.models = modelsByProvider.values().stream().flatMap(List::stream)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** The providers the table prices. */
@@ -78,9 +82,9 @@ public final class Pricing {
             throw new IllegalArgumentException(source + ": expected a top-level 'providers' map");
         }
         Map<String, Price> prices = new HashMap<>();
-        Map<String, List<String>> modelsByProvider = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
         for (var provider : providers.properties()) {
-            List<String> models = new java.util.ArrayList<>();
+            List<String> models = new ArrayList<>();
             for (var model : provider.getValue().properties()) {
                 models.add(model.getKey());
                 String where = source + ": providers." + provider.getKey() + "." + model.getKey();

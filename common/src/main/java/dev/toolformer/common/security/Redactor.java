@@ -1,7 +1,9 @@
 package dev.toolformer.common.security;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.regex.Matcher;
@@ -94,7 +96,7 @@ public final class Redactor {
         String view = new String(text);
         for (String known : KNOWN) {
             for (int at = view.indexOf(known); at >= 0; at = view.indexOf(known, at + known.length())) {
-                java.util.Arrays.fill(text, at, at + known.length(), '*');
+                Arrays.fill(text, at, at + known.length(), '*');
             }
         }
         for (Pattern token : WHOLE_TOKENS) {
@@ -110,14 +112,14 @@ public final class Redactor {
                 start++;
                 end = Math.max(start, end - 1);
             }
-            java.util.Arrays.fill(text, start, end, '*');
+            Arrays.fill(text, start, end, '*');
         }
         return new String(text).getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static void fill(char[] text, Matcher matcher, int group) {
         while (matcher.find()) {
-            java.util.Arrays.fill(text, matcher.start(group), matcher.end(group), '*');
+            Arrays.fill(text, matcher.start(group), matcher.end(group), '*');
         }
     }
 
@@ -126,7 +128,7 @@ public final class Redactor {
      * {@code sasl.jaas.config} (it holds the password) and {@code ssl.keystore.key} (a private key) are ones.
      */
     public static boolean isSecretName(String name) {
-        String n = name.toLowerCase(java.util.Locale.ROOT);
+        String n = name.toLowerCase(Locale.ROOT);
         return n.contains("key") && (n.contains("api") || n.contains("secret") || n.contains("access"))
                 || n.contains("secret") || n.contains("token") || n.contains("password") || n.contains("passwd")
                 || n.equals("authorization") || n.equals("proxy-authorization") || n.contains("credential")

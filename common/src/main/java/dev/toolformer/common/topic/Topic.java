@@ -3,6 +3,7 @@ package dev.toolformer.common.topic;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 import dev.toolformer.common.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
@@ -60,7 +61,7 @@ public record Topic<V extends SpecificRecord>(
 
     /** The broker-side configs this topic is created with. */
     public Map<String, String> configs() {
-        Map<String, String> configs = new java.util.TreeMap<>(switch (cleanupPolicy) {
+        Map<String, String> configs = new TreeMap<>(switch (cleanupPolicy) {
             case DELETE -> Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                     TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));

@@ -72,7 +72,7 @@ public final class TopicProvisioner {
      * Waits until every partition of {@code names} has a leader: producing to a partition whose leader
      * is still being elected makes idempotent producers retry out of order.
      */
-    public static void awaitLeaders(Admin admin, java.util.Collection<String> names)
+    public static void awaitLeaders(Admin admin, Collection<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

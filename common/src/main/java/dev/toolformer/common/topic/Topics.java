@@ -19,6 +19,7 @@ import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.SpeculationWindow;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
+import org.apache.avro.specific.SpecificRecord;
 
 /** The registry of every topic of the pipeline (DESIGN.md, "Topics"). Names are a public contract. */
 public final class Topics {
@@ -66,7 +67,7 @@ public final class Topics {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
     }
 
-    private static <V extends org.apache.avro.specific.SpecificRecord> Topic<V> delete(
+    private static <V extends SpecificRecord> Topic<V> delete(
             String name, String key, Class<V> type, Duration retention, String purpose) {
         return new Topic<>(name, key, type, CleanupPolicy.DELETE, retention, purpose);
     }

@@ -2,6 +2,7 @@ package dev.toolformer.common.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class KafkaSettingsTest {
         for (Map<String, Object> client : new Map[] {kafka.admin(), kafka.producer("p"), kafka.consumer("g", "c")}) {
             assertThat(client).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", JAAS);
         }
-        assertThat(kafka.streams("app", java.nio.file.Path.of("state")))
+        assertThat(kafka.streams("app", Path.of("state")))
                 .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", JAAS);
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +42,7 @@ class PricingTest {
                 """);
 
         assertThat(pricing.modelsByProvider()).containsExactly(
-                java.util.Map.entry("zeta", java.util.List.of("b", "a")), java.util.Map.entry("alpha", java.util.List.of("m")));
+                Map.entry("zeta", List.of("b", "a")), Map.entry("alpha", List.of("m")));
         assertThat(pricing.providers()).containsExactly("zeta", "alpha");
         assertThat(pricing.models()).containsExactlyInAnyOrder("a", "b", "m");
     }

@@ -2,6 +2,12 @@ package dev.toolformer.common.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.UUID;
+
+import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.schema.ToolRequest;
 import org.junit.jupiter.api.Test;
 
 class RedactorTest {
@@ -75,7 +81,7 @@ class RedactorTest {
 
     @Test
     void shouldMaskAConfiguredSecretWhateverItsShape() {
-        String key = "plain-" + java.util.UUID.randomUUID();
+        String key = "plain-" + UUID.randomUUID();
         assertThat(Redactor.redact("upstream says: bad key " + key)).contains(key);
 
         Redactor.addKnownSecret(key);
@@ -87,18 +93,18 @@ class RedactorTest {
 
     @Test
     void shouldMaskSecretsInRawBytesKeepingTheirLength() throws Exception {
-        var serde = dev.toolformer.common.serde.AvroSerde.of(dev.toolformer.schema.ToolRequest.class);
-        var request = dev.toolformer.schema.ToolRequest.newBuilder()
+        var serde = AvroSerde.of(ToolRequest.class);
+        var request = ToolRequest.newBuilder()
                 .setRequestId("r-1").setCorrelationId("r-1").setTool("http")
                 .setArgumentsJson("{\"url\":\"https://x.example\",\"headers\":{\"Authorization\":\"Bearer abcdefgh12345678\"},"
                         + "\"api_key\":\"k-42-secret\",\"key\":\"sk-proj-abcdefghijklmnopqrstuvwx\"}")
-                .setTimeoutMs(1000).setSubmittedAt(java.time.Instant.EPOCH).build();
+                .setTimeoutMs(1000).setSubmittedAt(Instant.EPOCH).build();
         byte[] raw = serde.encode(request);
 
         byte[] masked = Redactor.maskInPlace(raw);
 
         assertThat(masked).hasSameSizeAs(raw);
-        String text = new String(masked, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String text = new String(masked, StandardCharsets.ISO_8859_1);
         assertThat(text).doesNotContain("abcdefgh12345678").doesNotContain("k-42-secret").doesNotContain("sk-proj-");
         // Still the same record, secrets starred out: it decodes and could be replayed.
         var decoded = serde.decode(masked);

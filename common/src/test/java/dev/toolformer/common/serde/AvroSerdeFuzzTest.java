@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.sun.management.ThreadMXBean;
 import dev.toolformer.schema.ToolRequest;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -51,8 +52,8 @@ class AvroSerdeFuzzTest {
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     /** Fingerprints of every schema version the serde reads: the current one and those in SchemaHistory. */
     private static final Set<Long> KNOWN_FINGERPRINTS = knownFingerprints();
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS =
+            (ThreadMXBean) ManagementFactory.getThreadMXBean();
     /**
      * What one decode may allocate beyond {@link #ALLOCATION_PER_INPUT_BYTE} per input byte: the decoder,
      * the record, an exception and its message. A corrupt length that is honoured allocates far more.

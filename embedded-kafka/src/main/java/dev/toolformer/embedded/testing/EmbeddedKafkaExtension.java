@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -13,6 +15,8 @@ import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -88,10 +92,10 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
          * first exactly-once Streams app of a test JVM does not race that creation.
          */
         private static void warmUpTransactions(KafkaSettings kafka) {
-            java.util.Map<String, Object> config = kafka.producer("test-warm-up");
-            config.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                    "toolformer-test-warm-up-" + java.util.UUID.randomUUID());
-            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(config)) {
+            Map<String, Object> config = kafka.producer("test-warm-up");
+            config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    "toolformer-test-warm-up-" + UUID.randomUUID());
+            try (var producer = new KafkaProducer<String, byte[]>(config)) {
                 producer.initTransactions();
                 producer.beginTransaction();
                 producer.commitTransaction();

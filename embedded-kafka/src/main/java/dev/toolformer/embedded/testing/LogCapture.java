@@ -40,7 +40,7 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     }
 
     private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        return (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,7 +96,7 @@ class HttpToolTest {
     private static void echo(String prefix, HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         for (String header : new String[] {"X-Api-Key", "Authorization", "Accept", "Content-Type"}) {
-            SEEN.put(prefix + header.toLowerCase(java.util.Locale.ROOT),
+            SEEN.put(prefix + header.toLowerCase(Locale.ROOT),
                     String.valueOf(exchange.getRequestHeaders().getFirst(header)));
         }
         exchange.getResponseHeaders().add("Set-Cookie", "session=" + SECRET);

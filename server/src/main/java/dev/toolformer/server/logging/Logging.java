@@ -1,5 +1,6 @@
 package dev.toolformer.server.logging;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 
@@ -38,7 +39,7 @@ public final class Logging {
         configurator.setContext(context);
         try (InputStream in = Logging.class.getResourceAsStream("/logback.xml")) {
             configurator.doConfigure(in);
-        } catch (JoranException | java.io.IOException e) {
+        } catch (JoranException | IOException e) {
             throw new IllegalStateException("cannot configure logging: " + e.getMessage(), e);
         }
     }

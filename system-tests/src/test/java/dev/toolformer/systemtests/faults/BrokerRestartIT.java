@@ -25,6 +25,7 @@ import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolRequest;
+import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -96,7 +97,7 @@ class BrokerRestartIT {
                 assertThat(accounting.sent()).as("publications the producer gave up on").isEqualTo(REQUESTS);
                 assertThat(accounting.lost()).isZero();
                 assertThat(accounting.deadLetters()).isZero();
-                Map<String, dev.toolformer.schema.ToolResult> results = ledger.firstResults();
+                Map<String, ToolResult> results = ledger.firstResults();
                 assertThat(results.values()).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ToolStatus.SUCCESS));
                 // Duplicates can only come from requests that were running when the broker went away.
                 assertThat(accounting.duplicates()).isLessThanOrEqualTo(executorConfig.maxInFlight());

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -269,13 +270,13 @@ class K8sManifestsTest {
         return containers.get(0);
     }
 
-    private static JsonNode find(JsonNode array, java.util.function.Predicate<JsonNode> test) {
+    private static JsonNode find(JsonNode array, Predicate<JsonNode> test) {
         List<JsonNode> nodes = new ArrayList<>();
         array.forEach(nodes::add);
         return find(nodes, test);
     }
 
-    private static JsonNode find(List<JsonNode> nodes, java.util.function.Predicate<JsonNode> test) {
+    private static JsonNode find(List<JsonNode> nodes, Predicate<JsonNode> test) {
         List<JsonNode> found = nodes.stream().filter(test).toList();
         assertThat(found).hasSize(1);
         return found.getFirst();

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.alerts.rules.AlertRules;
+import dev.toolformer.analytics.AnalyticsMeters;
 import dev.toolformer.systemtests.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,8 +57,8 @@ class MonitoringConfigTest {
             "toolformer_executor_in_flight", "toolformer_executor_max_in_flight",
             "toolformer_executor_paused_partitions", "toolformer_executor_control_commands_total");
     /** What {@code dev.toolformer.analytics.AnalyticsMeters} registers for the analytics service. */
-    private static final Set<String> ANALYTICS_METERS = Set.of(dev.toolformer.analytics.AnalyticsMeters.CLAMPED,
-            dev.toolformer.analytics.AnalyticsMeters.DROPPED);
+    private static final Set<String> ANALYTICS_METERS = Set.of(AnalyticsMeters.CLAMPED,
+            AnalyticsMeters.DROPPED);
     /** Micrometer timers and distribution summaries with histogram buckets. */
     private static final Set<String> HISTOGRAMS = Set.of("orchestrator_request_duration_seconds", "speculation_accuracy_ratio");
     /** The spec's other metrics, Micrometer's Kafka client and JVM binders, and Prometheus' own {@code up}. */
