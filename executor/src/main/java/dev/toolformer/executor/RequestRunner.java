@@ -105,12 +105,12 @@ final class RequestRunner {
             RequestValidator.Rejection rejection = validation.rejection();
             return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
         }
-        Instant expired = request.getSubmittedAt().plusMillis(request.getTimeoutMs()).plus(SUBMISSION_CLOCK_SKEW);
-        if (started.isAfter(expired)) {
+        Instant submittedDeadline = request.getSubmittedAt().plusMillis(request.getTimeoutMs());
+        if (started.isAfter(submittedDeadline.plus(SUBMISSION_CLOCK_SKEW))) {
             return done(result, ToolStatus.TIMEOUT, error(EXPIRED_BEFORE_START, "submitted at "
                     + request.getSubmittedAt() + " with timeout_ms " + request.getTimeoutMs() + ": its deadline passed "
-                    + Duration.between(expired.minus(SUBMISSION_CLOCK_SKEW), started).toMillis()
-                    + " ms before it could start; not run", false));
+                    + Duration.between(submittedDeadline, started).toMillis() + " ms before it could start; not run",
+                    false));
         }
         Tool tool = tools.find(request.getTool()).orElseThrow();
         ObjectNode arguments = validation.arguments();

@@ -31,9 +31,7 @@ class ExecutorLeavesIT {
         String id = cluster.uniqueName("leaving");
         List<ExecutorHeartbeat> seen = new CopyOnWriteArrayList<>();
         try (TopicTail tail = heartbeats(cluster, id, seen)) {
-            ToolExecutor executor = executor(cluster, id);
-            executor.start();
-            await().atMost(Duration.ofSeconds(60)).until(() -> executor.isReady() && !seen.isEmpty());
+            ToolExecutor executor = startedAndHeard(cluster, id, seen);
 
             executor.close(Duration.ofSeconds(5));
 
@@ -48,15 +46,21 @@ class ExecutorLeavesIT {
         String id = cluster.uniqueName("crashing");
         List<ExecutorHeartbeat> seen = new CopyOnWriteArrayList<>();
         try (TopicTail tail = heartbeats(cluster, id, seen)) {
-            ToolExecutor executor = executor(cluster, id);
-            executor.start();
-            await().atMost(Duration.ofSeconds(60)).until(() -> executor.isReady() && !seen.isEmpty());
+            ToolExecutor executor = startedAndHeard(cluster, id, seen);
 
             executor.crashForTest();
             Thread.sleep(2_000);
 
             assertThat(seen).extracting(ExecutorHeartbeat::getState).containsOnly(ExecutorState.RUNNING);
         }
+    }
+
+    /** An executor of id {@code id}, started, ready, and whose first heartbeat {@code seen} holds. */
+    private static ToolExecutor startedAndHeard(KafkaTestCluster cluster, String id, List<ExecutorHeartbeat> seen) {
+        ToolExecutor executor = executor(cluster, id);
+        executor.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> executor.isReady() && !seen.isEmpty());
+        return executor;
     }
 
     private static ToolExecutor executor(KafkaTestCluster cluster, String id) {

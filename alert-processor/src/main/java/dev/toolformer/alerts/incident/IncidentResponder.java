@@ -155,10 +155,10 @@ public final class IncidentResponder implements AutoCloseable {
         if (last == 0 || !running || !thread.isAlive() || failure().isPresent()) {
             return Optional.empty();
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - last);
-        return System.nanoTime() - last > limit.toNanos()
+        long silentNanos = System.nanoTime() - last;
+        return silentNanos > limit.toNanos()
                 ? Optional.of("the incident responder of " + config.applicationId() + " has made no progress for "
-                        + seconds + " s (limit " + limit.toSeconds() + " s)")
+                        + TimeUnit.NANOSECONDS.toSeconds(silentNanos) + " s (limit " + limit.toSeconds() + " s)")
                 : Optional.empty();
     }
 
