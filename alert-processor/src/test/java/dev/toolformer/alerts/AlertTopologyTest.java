@@ -344,7 +344,7 @@ class AlertTopologyTest {
         AlertConfig config = AlertConfig.of(rules, stateDir);
         driver = new TopologyTestDriver(AlertTopology.build(config),
                 KafkaSettings.of("unused:9092").streams(config.applicationId(), config.stateDir()), WALL);
-        silences = driver.createInputTopic(Silences.TOPIC_NAME, Serdes.String().serializer(),
+        silences = driver.createInputTopic(Silences.TOPIC.name(), Serdes.String().serializer(),
                 Silences.SERDE.serializer());
         slo = driver.createInputTopic(Topics.SLO.name(), Topics.SLO.keySerde().serializer(),
                 Topics.SLO.valueSerde().serializer());

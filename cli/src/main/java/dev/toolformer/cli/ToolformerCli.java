@@ -11,6 +11,7 @@ import dev.toolformer.cli.BenchCommand;
 import dev.toolformer.cli.CapacityCommand;
 import dev.toolformer.cli.CostReportCommand;
 import dev.toolformer.cli.RestoreCommand;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.server.logging.Logging;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
@@ -86,6 +87,7 @@ public final class ToolformerCli implements Runnable {
         }
         try {
             Logging.configure(format, level, "toolformer-" + last.commandSpec().name());
+            Namespace.prefix(); // a bad TOOLFORMER_NAMESPACE fails here, naming the variable
             String endpoint = last.matchedOptionValue("--otlp-endpoint", System.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
             double ratio = last.matchedOptionValue("--trace-sample-ratio", Tracing.DEFAULT_SAMPLE_RATIO);
             Tracing.configure(ratio, endpoint == null || endpoint.isBlank() ? null

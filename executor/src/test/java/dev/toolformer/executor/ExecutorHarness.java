@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.schema.ControlAction;
@@ -109,7 +110,7 @@ final class ExecutorHarness implements AutoCloseable {
             Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
             admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
                     .forEach((partition, info) -> ends.put(partition, new OffsetAndMetadata(info.offset())));
-            admin.alterConsumerGroupOffsets(groupId, ends).all().get(30, TimeUnit.SECONDS);
+            admin.alterConsumerGroupOffsets(Namespace.qualify(groupId), ends).all().get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -38,6 +38,7 @@ import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
@@ -283,7 +284,7 @@ class KafkaSecurityIT {
                     new HashMap<>();
             client.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
                     .forEach((p, info) -> start.put(p, new OffsetAndMetadata(info.offset())));
-            client.alterConsumerGroupOffsets(group, start).all().get(30, TimeUnit.SECONDS);
+            client.alterConsumerGroupOffsets(Namespace.qualify(group), start).all().get(30, TimeUnit.SECONDS);
             List<TopicPartition> resultPartitions = reader.partitionsFor(Topics.RESULTS.name())
                     .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             reader.assign(resultPartitions);
@@ -309,7 +310,7 @@ class KafkaSecurityIT {
                                 + " access topics: [toolformer.results] (check the ACLs of User:partial)");
             }
             Map<TopicPartition, OffsetAndMetadata> committed =
-                    client.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                    client.listConsumerGroupOffsets(Namespace.qualify(group)).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             assertThat(committed).as("nothing committed past the refused records").isEqualTo(start);
 
             client.deleteAcls(List.of(denyResults.toFilter())).all().get(30, TimeUnit.SECONDS);

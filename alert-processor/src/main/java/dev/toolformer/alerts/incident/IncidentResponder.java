@@ -101,7 +101,7 @@ public final class IncidentResponder implements AutoCloseable {
     public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock) {
         this(config, kafka, fleet, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
                         responderGroup(config))), new KafkaProducer<>(kafka.producer(responderGroup(config))),
-                new TopicView<>(kafka, Silences.TOPIC_NAME, Silences.SERDE::decode, (k, v) -> true),
+                new TopicView<>(kafka, Silences.TOPIC.name(), Silences.SERDE::decode, (k, v) -> true),
                 new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),
                 HISTORY_TIMEOUT);
     }

@@ -93,7 +93,7 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
     /** A threshold rule over {@code toolformer.slo} without extra labels; keep_firing_for and min_requests default. */
     public AlertRule(String name, String field, Expr.Comparator comparator, double threshold, Duration forDuration,
                      String severity, Map<String, String> matchers, Map<String, String> annotations) {
-        this(name, Topics.SLO.name(), new Expr.Threshold(field, comparator, threshold), forDuration, severity,
+        this(name, Topics.SLO.baseName(), new Expr.Threshold(field, comparator, threshold), forDuration, severity,
                 matchers, Map.of(), annotations);
     }
 
@@ -102,7 +102,7 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
      * for them any record is data, and a quiet series is not a missing one.
      */
     public static long defaultMinRequests(String source, Expr expr) {
-        return Topics.SLO.name().equals(source) && !(expr instanceof Expr.Absent) ? DEFAULT_SLO_MIN_REQUESTS : 0;
+        return Topics.SLO.baseName().equals(source) && !(expr instanceof Expr.Absent) ? DEFAULT_SLO_MIN_REQUESTS : 0;
     }
 
     /** True if the rule evaluates {@code record}: its {@code requests} field is at least {@link #minRequests()}. */
@@ -162,7 +162,8 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
         switch (expr) {
             case Expr.Threshold t -> {
                 if (!source.numericFields().contains(t.field())) {
-                    throw invalid(rule, key + ".field", quote(t.field()), "a numeric field of " + source.topic()
+                    throw invalid(rule, key + ".field", quote(t.field()), "a numeric field of "
+                            + source.topic().baseName()
                             + ", one of " + source.numericFields());
                 }
                 if (!Double.isFinite(t.threshold())) {
@@ -172,7 +173,7 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
             case Expr.Equals e -> {
                 if (!source.symbolFields().contains(e.field())) {
                     throw invalid(rule, key + ".field", quote(e.field()), "a text or enum field of "
-                            + source.topic() + " for == and !=, one of " + source.symbolFields());
+                            + source.topic().baseName() + " for == and !=, one of " + source.symbolFields());
                 }
             }
             case Expr.All all -> {
@@ -187,8 +188,8 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
             }
             case Expr.BurnRatePair pair -> {
                 if (source != Source.BURN_RATES) {
-                    throw invalid(rule, "expr.burn_rate", "used on " + source.topic(), "source \""
-                            + Topics.BURN_RATES.name() + "\"");
+                    throw invalid(rule, "expr.burn_rate", "used on " + source.topic().baseName(), "source \""
+                            + Topics.BURN_RATES.baseName() + "\"");
                 }
                 if (!(pair.factor() > 0) || !Double.isFinite(pair.factor())
                         || !pair.shortWindow().isPositive() || pair.longWindow().compareTo(pair.shortWindow()) <= 0) {
@@ -209,7 +210,7 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
             throw invalid(rule, "min_requests", String.valueOf(minRequests), "a whole number >= 0");
         }
         if (minRequests > 0 && !source.numericFields().contains(REQUESTS)) {
-            throw invalid(rule, "min_requests", String.valueOf(minRequests), "0 on " + source.topic()
+            throw invalid(rule, "min_requests", String.valueOf(minRequests), "0 on " + source.topic().baseName()
                     + ", whose records have no numeric requests field; it applies to "
                     + Source.withNumericField(REQUESTS));
         }
@@ -219,7 +220,7 @@ public record AlertRule(String name, String source, Expr expr, Duration forDurat
         Map<String, String> copy = new TreeMap<>();
         matchers.forEach((label, value) -> {
             if (label == null || !source.labelNames().contains(label)) {
-                throw invalid(rule, "match", quote(label), "a label of " + source.topic() + ", one of "
+                throw invalid(rule, "match", quote(label), "a label of " + source.topic().baseName() + ", one of "
                         + source.labelNames());
             }
             if (value == null || value.isBlank()) {

@@ -30,7 +30,7 @@ final class RuleReader extends MappingReader {
         rejectUnknownKeys(body, "", KEYS);
         String ruleName = text("name", "the rule's name, e.g. HighErrorRate");
         JsonNode sourceNode = optional("source");
-        String source = sourceNode == null ? Topics.SLO.name() : sourceNode.asText("");
+        String source = sourceNode == null ? Topics.SLO.baseName() : sourceNode.asText("");
         if (Source.ofTopic(source).isEmpty()) {
             throw fail("source", sourceNode, "one of " + Source.topicNames());
         }

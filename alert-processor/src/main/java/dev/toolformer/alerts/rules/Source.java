@@ -134,18 +134,18 @@ public enum Source {
     }
 
     static Optional<Source> ofTopic(String name) {
-        return Arrays.stream(values()).filter(s -> s.topic.name().equals(name)).findFirst();
+        return Arrays.stream(values()).filter(s -> s.topic.baseName().equals(name)).findFirst();
     }
 
     /** {@code "toolformer.slo", ...}: the sources whose records have the numeric field {@code field}. */
     static String withNumericField(String field) {
         return Arrays.stream(values()).filter(s -> s.numericFields.contains(field))
-                .map(s -> "\"" + s.topic.name() + "\"").collect(Collectors.joining(", "));
+                .map(s -> "\"" + s.topic.baseName() + "\"").collect(Collectors.joining(", "));
     }
 
     /** {@code "toolformer.slo", ...} for error messages. */
     static String topicNames() {
-        return Arrays.stream(values()).map(s -> "\"" + s.topic.name() + "\"").collect(Collectors.joining(", "));
+        return Arrays.stream(values()).map(s -> "\"" + s.topic.baseName() + "\"").collect(Collectors.joining(", "));
     }
 
     private static Map<String, String> ordered(String... keyValues) {

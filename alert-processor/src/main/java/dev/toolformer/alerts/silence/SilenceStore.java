@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The global store of silences and acknowledgements: every instance holds all of {@value Silences#TOPIC_NAME},
+ * The global store of silences and acknowledgements: every instance holds all of {@code toolformer.silences},
  * so each sets {@code AlertEvent.silenced} and {@code acknowledged} the same way.
  */
 public final class SilenceStore {
@@ -33,7 +33,7 @@ public final class SilenceStore {
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(NAME), Serdes.String(),
                         Silences.TOPIC.valueSerde()).withLoggingDisabled(),
-                Silences.TOPIC_NAME,
+                Silences.TOPIC.name(),
                 // Bytes, not the Avro serde: a tombstone (an expired entry) must reach the updater as null.
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("silences-source"),
                 () -> new Updater());
@@ -78,7 +78,8 @@ public final class SilenceStore {
                 store.put(record.key(), Silences.SERDE.decode(record.value()));
             } catch (DecodeException e) {
                 // One bad entry must not stop the global thread, and with it every alert.
-                LOG.warn("ignoring undecodable entry {} of {}: {}", record.key(), Silences.TOPIC_NAME, e.getMessage());
+                LOG.warn("ignoring undecodable entry {} of {}: {}", record.key(), Silences.TOPIC.name(),
+                        e.getMessage());
             }
         }
     }

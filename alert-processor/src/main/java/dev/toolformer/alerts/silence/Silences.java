@@ -27,13 +27,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Silences and acknowledgements: stored in the compacted topic {@value #TOPIC_NAME} (latest entry per
+ * Silences and acknowledgements: stored in the compacted topic {@code toolformer.silences} (latest entry per
  * id; a tombstone expires one), read by every alert-processor instance and by the CLI.
  */
 public final class Silences {
     /** The topic of silences and acknowledgements, keyed by entry id. */
     public static final Topic<Silence> TOPIC = Topics.SILENCES;
-    public static final String TOPIC_NAME = "toolformer.silences";
     public static final AvroSerde<Silence> SERDE = AvroSerde.of(Silence.class);
 
     private Silences() {
@@ -95,18 +94,18 @@ public final class Silences {
      */
     public static void ensureTopic(Admin admin) {
         try {
-            admin.createTopics(List.of(new NewTopic(TOPIC_NAME, Optional.empty(), Optional.empty())
+            admin.createTopics(List.of(new NewTopic(TOPIC.name(), Optional.empty(), Optional.empty())
                     .configs(TOPIC.configs()))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": " + e.getCause().getMessage(),
-                        e.getCause());
+                throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": "
+                        + e.getCause().getMessage(), e.getCause());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + TOPIC_NAME, e);
+            throw new IllegalStateException("interrupted while creating topic " + TOPIC.name(), e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": timed out", e);
+            throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": timed out", e);
         }
         awaitPartitions(admin);
     }
@@ -116,13 +115,13 @@ public final class Silences {
         try {
             while (true) {
                 try {
-                    if (!admin.describeTopics(List.of(TOPIC_NAME)).allTopicNames().get(10, TimeUnit.SECONDS)
-                            .get(TOPIC_NAME).partitions().isEmpty()) {
+                    if (!admin.describeTopics(List.of(TOPIC.name())).allTopicNames().get(10, TimeUnit.SECONDS)
+                            .get(TOPIC.name()).partitions().isEmpty()) {
                         return;
                     }
                 } catch (ExecutionException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("topic " + TOPIC_NAME + " not visible: "
+                        throw new IllegalStateException("topic " + TOPIC.name() + " not visible: "
                                 + e.getCause().getMessage(), e.getCause());
                     }
                 }
@@ -130,9 +129,9 @@ public final class Silences {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + TOPIC_NAME, e);
+            throw new IllegalStateException("interrupted while creating topic " + TOPIC.name(), e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + TOPIC_NAME + ": timed out", e);
+            throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": timed out", e);
         }
     }
 
@@ -156,7 +155,7 @@ public final class Silences {
             ensureTopic(admin);
         }
         Map<String, Silence> latest = new LinkedHashMap<>();
-        TopicScan.of(kafka, TOPIC_NAME).forEach(r -> {
+        TopicScan.of(kafka, TOPIC.name()).forEach(r -> {
             if (r.value() == null) {
                 latest.remove(r.key());
             } else {
@@ -192,7 +191,7 @@ public final class Silences {
 
         private synchronized void send(String key, byte[] value) {
             if (closed) {
-                throw new IllegalStateException("the writer of " + TOPIC_NAME + " is closed");
+                throw new IllegalStateException("the writer of " + TOPIC.name() + " is closed");
             }
             if (producer == null) {
                 try (Admin admin = Admin.create(kafka.admin())) {
@@ -201,12 +200,12 @@ public final class Silences {
                 producer = new KafkaProducer<>(kafka.producer("toolformer-silences"));
             }
             try {
-                producer.send(new ProducerRecord<>(TOPIC_NAME, key, value)).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(TOPIC.name(), key, value)).get(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing to " + TOPIC_NAME, e);
+                throw new IllegalStateException("interrupted while writing to " + TOPIC.name(), e);
             } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("cannot write to " + TOPIC_NAME + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot write to " + TOPIC.name() + ": " + e.getMessage(), e);
             }
         }
 

@@ -146,9 +146,10 @@ class IncidentResponderTest {
                                                MockProducer<String, byte[]> producer) {
         AlertConfig config = new AlertConfig("responder-test", AlertRules.defaults(), dir);
         return new IncidentResponder(config, NOWHERE, FleetActions.recommendationsOnly(), Clock.systemUTC(), consumer,
-                producer, new TopicView<>(emptyTopic(Silences.TOPIC_NAME), Silences.TOPIC_NAME, Silences.SERDE::decode,
-                (k, v) -> true), new TopicView<>(emptyTopic(Topics.ALERTS.name()), Topics.ALERTS.name(), ALERTS::decode,
-                (k, v) -> v.getState() == AlertState.FIRING), Duration.ofMillis(300));
+                producer, new TopicView<>(emptyTopic(Silences.TOPIC.name()), Silences.TOPIC.name(),
+                Silences.SERDE::decode, (k, v) -> true), new TopicView<>(emptyTopic(Topics.ALERTS.name()),
+                Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),
+                Duration.ofMillis(300));
     }
 
     private static MockConsumer<String, byte[]> emptyTopic(String topic) {

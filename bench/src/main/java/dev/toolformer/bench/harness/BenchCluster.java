@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
@@ -110,7 +111,7 @@ public final class BenchCluster implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         get(admin.listOffsets(latest).all(), "list offsets of " + topics)
                 .forEach((partition, info) -> offsets.put(partition, new OffsetAndMetadata(info.offset())));
-        get(admin.alterConsumerGroupOffsets(groupId, offsets).all(), "set the offsets of group " + groupId);
+        get(admin.alterConsumerGroupOffsets(Namespace.qualify(groupId), offsets).all(), "set the offsets of group " + groupId);
     }
 
     /** Every registry topic's name. */

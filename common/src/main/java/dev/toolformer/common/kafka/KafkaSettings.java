@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
 import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
 import dev.toolformer.common.security.Redactor;
+import dev.toolformer.common.topic.Namespace;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -79,13 +80,16 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         return p;
     }
 
-    /** A consumer of String keys and byte[] values with manual commits, read_committed. */
+    /**
+     * A consumer of String keys and byte[] values with manual commits, read_committed; its group id, if any,
+     * in this process's {@link Namespace}.
+     */
     public Map<String, Object> consumer(String groupId, String clientId) {
         Map<String, Object> p = new HashMap<>();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
         if (groupId != null) {
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, Namespace.qualify(groupId));
         }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -96,10 +100,13 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         return p;
     }
 
-    /** Kafka Streams properties: exactly-once v2, state under {@code stateDir}. */
+    /**
+     * Kafka Streams properties: exactly-once v2, state under {@code stateDir}, the application id in this
+     * process's {@link Namespace} (so are its internal topics, which Streams names after it).
+     */
     public Properties streams(String applicationId, Path stateDir) {
         Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, Namespace.qualify(applicationId));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());

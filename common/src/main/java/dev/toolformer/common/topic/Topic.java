@@ -12,11 +12,12 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * One topic of the pipeline: its name (a public contract), its String key, its Avro value type and
+ * One topic of the pipeline: its base name (a public contract), its String key, its Avro value type and
  * how it is kept. Instances live in {@link Topics}; code and tests take names and serdes from there.
+ * {@link #name()} is the name on the broker: the base name in this process's {@link Namespace}.
  */
 public record Topic<V extends SpecificRecord>(
-        String name, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
+        String baseName, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
         String purpose, boolean brokerTimestamps) {
 
     /** How the broker keeps the topic's records. */
@@ -28,9 +29,9 @@ public record Topic<V extends SpecificRecord>(
     }
 
     /** A topic whose records keep their producers' timestamps (CreateTime). */
-    public Topic(String name, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy, Duration retention,
-                 String purpose) {
-        this(name, keyDescription, valueType, cleanupPolicy, retention, purpose, false);
+    public Topic(String baseName, String keyDescription, Class<V> valueType, CleanupPolicy cleanupPolicy,
+                 Duration retention, String purpose) {
+        this(baseName, keyDescription, valueType, cleanupPolicy, retention, purpose, false);
     }
 
     /**
@@ -38,16 +39,21 @@ public record Topic<V extends SpecificRecord>(
      * so its records' timestamps say when the broker appended them, whatever the producer's clock says.
      */
     public Topic<V> withBrokerTimestamps() {
-        return new Topic<>(name, keyDescription, valueType, cleanupPolicy, retention, purpose, true);
+        return new Topic<>(baseName, keyDescription, valueType, cleanupPolicy, retention, purpose, true);
     }
 
     public Topic {
-        Objects.requireNonNull(name, "name == null");
+        Objects.requireNonNull(baseName, "baseName == null");
         Objects.requireNonNull(keyDescription, "keyDescription == null");
         Objects.requireNonNull(valueType, "valueType == null");
         Objects.requireNonNull(cleanupPolicy, "cleanupPolicy == null");
         Objects.requireNonNull(retention, "retention == null");
         Objects.requireNonNull(purpose, "purpose == null");
+    }
+
+    /** The topic's name on the broker: {@link #baseName()} prefixed by this process's {@link Namespace}. */
+    public String name() {
+        return Namespace.qualify(baseName);
     }
 
     public Serde<String> keySerde() {
@@ -75,6 +81,6 @@ public record Topic<V extends SpecificRecord>(
 
     @Override
     public String toString() {
-        return name;
+        return name();
     }
 }

@@ -63,6 +63,7 @@ public final class Topics {
     private Topics() {
     }
 
+    /** The topic named {@code name} on the broker (in this process's {@link Namespace}). */
     public static Optional<Topic<?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
     }

@@ -8,15 +8,22 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Namespace;
+import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -24,8 +31,14 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs integration tests against one Kafka cluster per test JVM and injects it as a {@link KafkaTestCluster}. */
-public final class EmbeddedKafkaExtension implements BeforeAllCallback, ParameterResolver {
+/**
+ * Runs integration tests against one Kafka cluster per test JVM and injects it as a {@link KafkaTestCluster}.
+ * Each test class gets a {@link Namespace} of its own ({@code toolformer-it<n>-<random>-}): fresh, empty
+ * topics, group ids and Streams application ids, created before the class runs and deleted after it, so no
+ * test reads another's records and a Streams app does not re-read every earlier test's data. Processes a
+ * test starts must inherit it ({@link Namespace#ENV}).
+ */
+public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
     /** When set, tests use this cluster (host:port[,...]) and no embedded broker starts. */
     public static final String BOOTSTRAP_ENV = "TOOLFORMER_TEST_BOOTSTRAP";
     static final int PARTITIONS = 6;
@@ -34,11 +47,48 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaExtension.class);
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(EmbeddedKafkaExtension.class);
     private static final String KEY = "cluster";
+    private static final AtomicLong CLASSES = new AtomicLong();
+    /** The namespace of tests without this extension (each on a broker of its own): the process's default. */
+    private static final String DEFAULT_NAMESPACE = Namespace.prefix();
 
     @Override
     public void beforeAll(ExtensionContext context) {
         // Starting here rather than in a test method keeps the broker's start-up out of method timeouts.
-        cluster(context);
+        KafkaTestCluster cluster = cluster(context);
+        if (isNested(context)) {
+            return;
+        }
+        String random = UUID.randomUUID().toString().substring(0, 6);
+        Namespace.use("toolformer-it" + CLASSES.incrementAndGet() + "-" + random + "-");
+        try (Admin admin = Admin.create(cluster.settings().admin())) {
+            TopicProvisioner.ensureTopics(admin, Topics.ALL, PARTITIONS, REPLICATION_FACTOR);
+        }
+        log.info("{} runs in namespace {}", context.getRequiredTestClass().getSimpleName(), Namespace.prefix());
+    }
+
+    /**
+     * Deletes the class's topics (best effort: a leftover topic under a name nobody uses again is harmless) and
+     * puts the default namespace back for the next class.
+     */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (isNested(context)) {
+            return;
+        }
+        List<String> names = Topics.ALL.stream().map(Topic::name).toList();
+        try (Admin admin = Admin.create(cluster(context).settings().admin())) {
+            admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.warn("Could not delete the topics of namespace {}: {}", Namespace.prefix(), e.toString());
+        } finally {
+            Namespace.use(DEFAULT_NAMESPACE);
+        }
+    }
+
+    private static boolean isNested(ExtensionContext context) {
+        return context.getRequiredTestClass().getEnclosingClass() != null;
     }
 
     @Override
@@ -76,10 +126,9 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
         }
 
         private static SharedCluster provisioned(SharedCluster shared) {
-            try (Admin admin = Admin.create(shared.cluster.settings().admin())) {
-                List<String> created = TopicProvisioner.ensureTopics(admin, Topics.ALL, PARTITIONS, REPLICATION_FACTOR);
+            try {
                 warmUpTransactions(shared.cluster.settings());
-                log.info("Test cluster {} ready; created topics {}", shared.cluster.bootstrapServers(), created);
+                log.info("Test cluster {} ready", shared.cluster.bootstrapServers());
                 return shared;
             } catch (RuntimeException e) {
                 shared.close();

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.producer.ToolformerClient;
@@ -101,7 +102,8 @@ class ExecutorKillIT {
             await().atMost(Duration.ofSeconds(120)).until(() -> {
                 ConsumerGroupDescription d;
                 try {
-                    d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                    d = admin.describeConsumerGroups(List.of(Namespace.qualify(group))).all().get()
+                            .get(Namespace.qualify(group));
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof GroupIdNotFoundException) {
                         return false; // no member has joined yet

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.cli.ToolformerCli;
+import dev.toolformer.common.topic.Namespace;
 
 /**
  * A pipeline service run as its own JVM through the real CLI ({@code toolformer <service> ...}), so that a
@@ -33,8 +34,11 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(ToolformerCli.class.getName());
         command.addAll(List.of(args));
         Files.createDirectories(log.getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // The service serves the test class's namespace: its topics, its group and application ids.
+        builder.environment().put(Namespace.ENV, Namespace.prefix());
+        Process process = builder.start();
         return new ServiceProcess(process, log);
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
@@ -57,8 +58,6 @@ class FleetRestoreIT {
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
     private static final int PARTITIONS = 3;
-    private static final List<String> TOPICS = List.of(Topics.REQUESTS.name(), Topics.RESULTS.name());
-
     @Test
     void shouldResumeARestoredFleetWhereItsGroupHadCommittedInsteadOfRunningEveryRequestAgain(@TempDir Path tmp)
             throws Exception {
@@ -76,12 +75,13 @@ class FleetRestoreIT {
                         group) >= 300);
                 // Mid-load: more requests arrive while the backup runs.
                 Thread load = Thread.ofVirtual().start(() -> send(producer, 200));
-                manifest = new TopicBackup(kafka, backup, Progress.NONE, Clock.systemUTC()).run(TOPICS);
+                manifest = new TopicBackup(kafka, backup, Progress.NONE, Clock.systemUTC())
+                        .run(List.of(Topics.REQUESTS.name(), Topics.RESULTS.name()));
                 load.join();
             }
         }
-        BackupManifest.GroupEntry saved = manifest.consumerGroups().stream().filter(g -> g.group().equals(group))
-                .findFirst().orElseThrow();
+        BackupManifest.GroupEntry saved = manifest.consumerGroups().stream()
+                .filter(g -> g.group().equals(Namespace.qualify(group))).findFirst().orElseThrow();
         long committedAtBackup = saved.offsets().stream().mapToLong(BackupManifest.GroupOffset::offset).sum();
         long backedUpRequests = manifest.topic(Topics.REQUESTS.name()).orElseThrow().records();
         assertThat(committedAtBackup).as("the saved offsets cover the requests done before the backup")
@@ -91,7 +91,7 @@ class FleetRestoreIT {
             KafkaSettings kafka = KafkaSettings.of(target.bootstrapServers());
             TopicRestore.Result restored = new TopicRestore(kafka, backup, Progress.NONE, Clock.systemUTC())
                     .run(List.of(), false, Optional.empty());
-            assertThat(restored.groups()).contains(group);
+            assertThat(restored.groups()).contains(Namespace.qualify(group));
             Map<TopicPartition, Long> resumeAt = committedOffsets(kafka, group);
             Set<String> answeredBefore = results(kafka).keySet();
             List<ConsumerRecord<String, byte[]>> requests = read(kafka, Topics.REQUESTS.name());
@@ -166,7 +166,7 @@ class FleetRestoreIT {
 
     private static Map<TopicPartition, Long> committedOffsets(KafkaSettings kafka, String group) {
         try (Admin admin = BackupClients.admin(kafka)) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(Namespace.qualify(group))
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             Map<TopicPartition, Long> out = new HashMap<>();
             for (int p = 0; p < PARTITIONS; p++) {
