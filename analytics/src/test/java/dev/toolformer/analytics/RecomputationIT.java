@@ -195,21 +195,21 @@ class RecomputationIT {
             long finished = r.getFinishedAt().toEpochMilli();
             String minute = Instant.ofEpochMilli(finished - finished % 60_000).toString();
             String hour = Instant.ofEpochMilli(finished - finished % 3_600_000).toString();
-            add(expected, "toolformer.slo " + r.getTool() + "|" + r.getProvider() + "|" + minute,
+            add(expected, Topics.SLO.name() + " " + r.getTool() + "|" + r.getProvider() + "|" + minute,
                     "requests", 1, r.getStatus().name(), 1);
             long nanos = Math.round(r.getCostUsd() * 1e9);
             // Calls that never reached a provider (the client's mistake, or not served) are not in the cost windows.
             boolean reachedProvider = r.getStatus() != ToolStatus.REJECTED && r.getStatus() != ToolStatus.UNAVAILABLE;
             for (String window : reachedProvider ? List.of("1m|" + minute, "1h|" + hour) : List.<String>of()) {
-                add(expected, "toolformer.cost " + r.getProvider() + "|" + r.getModel() + "|" + window, "requests", 1,
-                        "input_tokens", r.getInputTokens(), "output_tokens", r.getOutputTokens(), "cost_nanos", nanos);
+                add(expected, Topics.COST.name() + " " + r.getProvider() + "|" + r.getModel() + "|" + window,
+                        "requests", 1, "input_tokens", r.getInputTokens(), "output_tokens", r.getOutputTokens(), "cost_nanos", nanos);
             }
             if (r.getSpeculative()) {
                 SpeculationOutcome outcome = outcomes.get(r.getRequestId());
                 boolean inTime = outcome != null && Math.abs(outcome.getDecidedAt().toEpochMilli() - finished)
                         <= SPECULATION_WINDOW.toMillis();
                 String resolution = !inTime ? "unresolved" : outcome.getUsed() ? "hits" : "misses";
-                add(expected, "toolformer.speculation " + r.getTool() + "|" + minute, resolution, 1,
+                add(expected, Topics.SPECULATION.name() + " " + r.getTool() + "|" + minute, resolution, 1,
                         "wasted_nanos", resolution.equals("misses") ? nanos : 0);
             }
         }
