@@ -202,7 +202,8 @@ class RecomputationIT {
             boolean reachedProvider = r.getStatus() != ToolStatus.REJECTED && r.getStatus() != ToolStatus.UNAVAILABLE;
             for (String window : reachedProvider ? List.of("1m|" + minute, "1h|" + hour) : List.<String>of()) {
                 add(expected, Topics.COST.name() + " " + r.getProvider() + "|" + r.getModel() + "|" + window,
-                        "requests", 1, "input_tokens", r.getInputTokens(), "output_tokens", r.getOutputTokens(), "cost_nanos", nanos);
+                        "requests", 1, "input_tokens", r.getInputTokens(), "output_tokens", r.getOutputTokens(),
+                        "cost_nanos", nanos);
             }
             if (r.getSpeculative()) {
                 SpeculationOutcome outcome = outcomes.get(r.getRequestId());
