@@ -192,7 +192,7 @@ class SecretLeakIT {
             outputs.put("results", String.valueOf(results));
             for (Topic<?> topic : Topics.ALL) {
                 if (!topic.equals(Topics.REQUESTS)) { // the requests are the agents' own input
-                    outputs.put("topic " + topic.name(), topicText(kafka, topic));
+                    outputs.put("topic " + topic.baseName(), topicText(kafka, topic));
                 }
             }
             outputs.put("spans", String.valueOf(spans.getFinishedSpanItems()));

@@ -94,7 +94,6 @@ class TracingIT {
                     assertThat(l.get("service").asText()).isEqualTo("toolformer-test");
                 });
         assertThat(logs.toString(StandardCharsets.UTF_8)).doesNotContain("plantedsecret");
-        // This test's executor also re-runs earlier tests' requests (a new group reads from the start).
         AttributeKey<String> id = AttributeKey.stringKey("toolformer.request_id");
         String mine = requestId;
         await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
@@ -108,7 +107,8 @@ class TracingIT {
         assertThat(execute.getAttributes().get(AttributeKey.stringKey("gen_ai.request.model"))).isEqualTo("gpt-4o-mini");
         assertThat(execute.getAttributes().get(AttributeKey.stringKey("toolformer.status"))).isEqualTo("SUCCESS");
         SpanData publish = spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("publish toolformer.requests") && mine.equals(s.getAttributes().get(id)))
+                .filter(s -> s.getName().equals("publish " + Topics.REQUESTS.name())
+                        && mine.equals(s.getAttributes().get(id)))
                 .findFirst().orElseThrow();
         assertThat(publish.getParentSpanId()).isEqualTo(agent.getSpanContext().getSpanId());
         assertThat(execute.getParentSpanId()).isEqualTo(publish.getSpanId());
