@@ -57,6 +57,14 @@ public record AlertConfig(String applicationId, AlertRules rules, Path stateDir,
         return new AlertConfig(id, rules, stateDir, punctuateInterval, maxEventAge);
     }
 
+    public AlertConfig withRules(AlertRules value) {
+        return new AlertConfig(applicationId, value, stateDir, punctuateInterval, maxEventAge);
+    }
+
+    public AlertConfig withStateDir(Path value) {
+        return new AlertConfig(applicationId, rules, value, punctuateInterval, maxEventAge);
+    }
+
     public AlertConfig withPunctuateInterval(Duration interval) {
         return new AlertConfig(applicationId, rules, stateDir, interval, maxEventAge);
     }

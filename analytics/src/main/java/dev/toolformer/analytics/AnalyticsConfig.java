@@ -110,6 +110,12 @@ public record AnalyticsConfig(String applicationId, Duration windowSize, Duratio
                 healthPublishInterval, healthForgetAfter);
     }
 
+    public AnalyticsConfig withStateDir(Path value) {
+        return new AnalyticsConfig(applicationId, windowSize, grace, emitUpdates, value, dedupRetention,
+                availabilityObjective, latencyObjective, latencyThreshold, speculationWindow, heartbeatTimeout,
+                healthPublishInterval, healthForgetAfter);
+    }
+
     public AnalyticsConfig withGrace(Duration value) {
         return new AnalyticsConfig(applicationId, windowSize, value, emitUpdates, stateDir, dedupRetention,
                 availabilityObjective, latencyObjective, latencyThreshold, speculationWindow, heartbeatTimeout,

@@ -5,20 +5,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
+import dev.toolformer.common.topic.TopicFollower;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.SloWindow;
 import dev.toolformer.schema.SpeculationWindow;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * Reads the alert, incident, SLO and speculation topics from the moment it is created, for the demo summary. Of
@@ -30,39 +27,20 @@ final class AggregateWatcher implements AutoCloseable {
     private static final AvroSerde<IncidentAction> INCIDENTS = AvroSerde.of(IncidentAction.class);
     private static final AvroSerde<SpeculationWindow> SPECULATION = AvroSerde.of(SpeculationWindow.class);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicFollower follower;
     private final List<AlertEvent> alerts = new ArrayList<>();
     private final List<SloWindow> sloWindows = new ArrayList<>();
     private final List<IncidentAction> incidents = new ArrayList<>();
     private final Map<String, SpeculationWindow> speculation = new LinkedHashMap<>();
-    private final Thread thread;
-    private volatile boolean closed;
 
-    AggregateWatcher(KafkaSettings kafka) {
-        consumer = new KafkaConsumer<>(kafka.consumer(null, "toolformer-demo-" + UUID.randomUUID()));
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.ALERTS.name(), Topics.SLO.name(), Topics.INCIDENTS.name(),
-                Topics.SPECULATION.name())) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
-        thread = Thread.ofPlatform().name("demo-aggregates").daemon().start(this::read);
-    }
-
-    private void read() {
-        try {
-            while (!closed) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    accept(record);
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } finally {
-            consumer.close();
+    /** Follows the aggregate topics from their current end: what the demo produces from now on. */
+    AggregateWatcher(KafkaSettings kafka) throws InterruptedException {
+        follower = TopicFollower.of(kafka, List.of(Topics.ALERTS.name(), Topics.SLO.name(), Topics.INCIDENTS.name(),
+                Topics.SPECULATION.name()), "demo-aggregates").fromEnd();
+        follower.start(this::accept);
+        if (!follower.awaitPositioned(Duration.ofSeconds(30))) {
+            follower.close();
+            throw new IllegalStateException("cannot follow the aggregate topics: not positioned within 30 s");
         }
     }
 
@@ -113,12 +91,6 @@ final class AggregateWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        consumer.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

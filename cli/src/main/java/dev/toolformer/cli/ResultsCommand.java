@@ -3,18 +3,17 @@ package dev.toolformer.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.serde.RecordJson;
+import dev.toolformer.common.topic.TopicFollower;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ToolResult;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,32 +44,42 @@ final class ResultsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be >= 1, was " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                kafka.settings().consumer(null, "toolformer-results-" + UUID.randomUUID()))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS.name(), Duration.ofSeconds(15))
-                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long printed = 0;
-            while (true) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(300))) {
-                    try {
-                        out.println(RecordJson.toJson(RESULTS.decode(record.value())));
-                    } catch (DecodeException e) {
-                        System.err.printf("toolformer results: skipping %s-%d@%d: %s%n", record.topic(),
-                                record.partition(), record.offset(), e.getMessage());
-                    }
-                    if (limit != null && ++printed >= limit) {
-                        out.flush();
-                        return 0;
-                    }
+        AtomicLong printed = new AtomicLong();
+        CountDownLatch enough = new CountDownLatch(1);
+        try (TopicFollower follower = TopicFollower.of(kafka.settings(), List.of(Topics.RESULTS.name()), "results")
+                .fromBeginning()) {
+            follower.start(record -> {
+                if (enough.getCount() == 0) {
+                    return;
                 }
-                out.flush();
-                if (!follow && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
-                    return 0;
+                try {
+                    out.println(RecordJson.toJson(RESULTS.decode(record.value())));
+                    out.flush();
+                } catch (DecodeException e) {
+                    System.err.printf("toolformer results: skipping %s-%d@%d: %s%n", record.topic(),
+                            record.partition(), record.offset(), e.getMessage());
+                }
+                if (limit != null && printed.incrementAndGet() >= limit) {
+                    enough.countDown();
+                }
+            });
+            if (!follower.awaitPositioned(Duration.ofSeconds(15))) {
+                throw new IllegalStateException("cannot read " + Topics.RESULTS.name() + " on "
+                        + kafka.settings().bootstrapServers() + ": the topic does not exist or the cluster does not"
+                        + " answer");
+            }
+            while (!enough.await(300, TimeUnit.MILLISECONDS)) {
+                if (follower.failure().isPresent()) {
+                    throw follower.failure().get();
+                }
+                if (!follow && follower.caughtUp()) {
+                    break;
                 }
             }
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         }
     }
 }

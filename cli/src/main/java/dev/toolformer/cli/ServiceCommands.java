@@ -9,11 +9,13 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertConfigFile;
 import dev.toolformer.alerts.AlertProcessorService;
 import dev.toolformer.alerts.incident.FleetActions;
 import dev.toolformer.alerts.incident.KubernetesFleet;
 import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.analytics.AnalyticsConfig;
+import dev.toolformer.analytics.AnalyticsConfigFile;
 import dev.toolformer.analytics.AnalyticsMeters;
 import dev.toolformer.analytics.AnalyticsService;
 import dev.toolformer.common.kafka.KafkaSettings;
@@ -202,15 +204,42 @@ final class ServiceCommands {
                 description = "How late a result may arrive and still count in its window (default: ${DEFAULT-VALUE}).")
         Duration grace;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "Settings: any analytics.* key (see"
+                + " AnalyticsConfig: window-size, grace, slo.*, health.*, ...), as a .properties or YAML file;"
+                + " options given on the command line win over the file.")
+        Path config;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            AnalyticsConfig config = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics")).withGrace(grace)
-                    .withApplicationId(applicationId);
+            AnalyticsConfig config = settings();
             AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
             PrometheusMeterRegistry metrics = metrics("analytics");
             AnalyticsMeters.bind(metrics, service);
             service.start();
             return run("analytics", options, httpPort, metrics, service, null, service.api()::register);
+        }
+
+        /** Defaults, then the {@code --config} file, then the options given on the command line. */
+        AnalyticsConfig settings() {
+            AnalyticsConfig settings = AnalyticsConfig.defaults(options.dataDir.resolve("streams/analytics"));
+            if (config == null) {
+                return settings.withGrace(grace).withApplicationId(applicationId);
+            }
+            settings = AnalyticsConfigFile.load(config, settings);
+            ParseResult given = spec.commandLine().getParseResult();
+            if (given.hasMatchedOption("--grace")) {
+                settings = settings.withGrace(grace);
+            }
+            if (given.hasMatchedOption("--application-id")) {
+                settings = settings.withApplicationId(applicationId);
+            }
+            if (given.hasMatchedOption("--data-dir")) {
+                settings = settings.withStateDir(options.dataDir.resolve("streams/analytics"));
+            }
+            return settings;
         }
     }
 
@@ -248,15 +277,24 @@ final class ServiceCommands {
                         + " toolformer.requests (default: ${DEFAULT-VALUE}).")
         int maxExecutors;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "Settings: alerts.application-id, alerts.rules,"
+                + " alerts.state-dir, alerts.punctuate-interval, alerts.max-event-age,"
+                + " alerts.kubernetes.executor-deployment, alerts.kubernetes.max-executors, as a .properties or YAML"
+                + " file; options given on the command line win over the file.")
+        Path config;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             AdminToken token = adminToken.load();
-            AlertRules loaded = rules == null ? AlertRules.defaults() : AlertRules.load(rules);
-            boolean onKubernetes = executorDeployment != null && !executorDeployment.isBlank();
-            try (KubernetesFleet kubernetes = onKubernetes
-                    ? KubernetesFleet.inCluster(executorDeployment, maxExecutors, options.kafka.settings()) : null) {
-                AlertProcessorService service = new AlertProcessorService(
-                        AlertConfig.of(loaded, options.dataDir.resolve("streams/alerts")).withApplicationId(applicationId),
+            AlertConfigFile settings = settings();
+            String deployment = settings.executorDeployment().orElse(null);
+            boolean onKubernetes = deployment != null && !deployment.isBlank();
+            try (KubernetesFleet kubernetes = onKubernetes ? KubernetesFleet.inCluster(deployment,
+                    settings.maxExecutors().orElseThrow(), options.kafka.settings()) : null) {
+                AlertProcessorService service = new AlertProcessorService(settings.config(),
                         options.kafka.settings(), onKubernetes ? kubernetes : FleetActions.recommendationsOnly());
                 service.start();
                 AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
@@ -264,6 +302,34 @@ final class ServiceCommands {
                 return run("alert-processor", options, httpPort, metrics("alert-processor"), service, admin,
                         service.api()::register);
             }
+        }
+
+        /** Defaults, then the {@code --config} file, then the options given on the command line. */
+        AlertConfigFile settings() {
+            Path stateDir = options.dataDir.resolve("streams/alerts");
+            if (config == null) {
+                return new AlertConfigFile(AlertConfig.of(rules == null ? AlertRules.defaults() : AlertRules.load(rules),
+                        stateDir).withApplicationId(applicationId), Optional.ofNullable(executorDeployment),
+                        Optional.of(maxExecutors));
+            }
+            AlertConfigFile file = AlertConfigFile.load(config, AlertConfig.of(AlertRules.defaults(), stateDir));
+            ParseResult given = spec.commandLine().getParseResult();
+            AlertConfig settings = file.config();
+            if (rules != null) {
+                settings = settings.withRules(AlertRules.load(rules));
+            }
+            if (given.hasMatchedOption("--application-id")) {
+                settings = settings.withApplicationId(applicationId);
+            }
+            if (given.hasMatchedOption("--data-dir")) {
+                settings = settings.withStateDir(stateDir);
+            }
+            // The environment variable counts as given: it is how the k8s manifests pass the deployment.
+            Optional<String> deployment = executorDeployment != null && !executorDeployment.isBlank()
+                    ? Optional.of(executorDeployment) : file.executorDeployment();
+            Optional<Integer> max = given.hasMatchedOption("--max-executors") || file.maxExecutors().isEmpty()
+                    ? Optional.of(maxExecutors) : file.maxExecutors();
+            return new AlertConfigFile(settings, deployment, max);
         }
     }
 }

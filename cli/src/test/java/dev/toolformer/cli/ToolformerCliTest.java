@@ -68,6 +68,22 @@ class ToolformerCliTest {
     }
 
     @Test
+    void shouldRefuseAnalyticsAndAlertProcessorConfigFilesNamingTheBadKeyBeforeStartingAnything(@TempDir Path dir)
+            throws Exception {
+        Path analytics = Files.writeString(dir.resolve("analytics.yaml"), "analytics: {grace: 1m, windowsize: 2m}\n");
+        Path alerts = Files.writeString(dir.resolve("alerts.properties"), "alerts.max-event-age = forever\n");
+
+        assertThat(ToolformerCli.execute("analytics", "--bootstrap-servers", "127.0.0.1:9", "--http-port", "0",
+                "--data-dir", dir.toString(), "--config", analytics.toString())).isEqualTo(2);
+        assertThat(stderr()).startsWith("toolformer analytics: analytics config " + analytics + ": unknown key"
+                + " analytics.windowsize (known: ");
+        assertThat(ToolformerCli.execute("alert-processor", "--bootstrap-servers", "127.0.0.1:9", "--http-port", "0",
+                "--data-dir", dir.toString(), "--config", alerts.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("toolformer alert-processor: alert-processor config " + alerts
+                + ": alerts.max-event-age = 'forever': expected ");
+    }
+
+    @Test
     void shouldRejectNonPositiveDurationBeforeStartingAnything() {
         assertThat(ToolformerCli.execute("demo", "--duration", "0s")).isEqualTo(2);
         assertThat(stderr()).isEqualTo("toolformer demo: --duration must be > 0, was PT0S\n");

@@ -1,25 +1,18 @@
 package dev.toolformer.executor;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.toolformer.common.time.Durations;
+import dev.toolformer.common.config.SettingsFile;
 
 /**
  * The executor's settings read from a file ({@code toolformer executor --config FILE}): every {@code executor.*}
@@ -37,68 +30,25 @@ public final class ExecutorConfigFile {
 
     private final Map<String, String> values;
 
-    private ExecutorConfigFile(Map<String, String> values) {
-        this.values = values;
-        for (String key : values.keySet()) {
-            if (!KEYS.containsKey(key) && !(key.startsWith(RATE_LIMITS) && key.length() > RATE_LIMITS.length())) {
-                throw new IllegalArgumentException("unknown key " + key + " (known: " + String.join(", ", KEYS.keySet())
-                        + ", " + RATE_LIMITS + "<provider>)");
-            }
-        }
+    private ExecutorConfigFile(SettingsFile file) {
+        this.values = file.requireKnown(KEYS.keySet(),
+                key -> key.startsWith(RATE_LIMITS) && key.length() > RATE_LIMITS.length(),
+                RATE_LIMITS + "<provider>").values();
     }
 
     /** Reads {@code file}; {@code .yaml}/{@code .yml} as YAML, anything else as a properties file. */
     public static ExecutorConfigFile load(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        try {
-            return name.endsWith(".yaml") || name.endsWith(".yml") ? ofYaml(Files.readString(file))
-                    : ofProperties(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read executor config " + file + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("executor config " + file + ": " + e.getMessage(), e);
-        }
+        return SettingsFile.read(file, "executor", ExecutorConfigFile::new);
     }
 
     /** The settings of a YAML document, flat ({@code executor.max-in-flight: 5}) or nested. */
     public static ExecutorConfigFile ofYaml(String yaml) throws IOException {
-        JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-        Map<String, String> flat = new TreeMap<>();
-        if (root != null && !root.isMissingNode() && !root.isNull()) {
-            if (!root.isObject()) {
-                throw new IllegalArgumentException("expected a map of executor.* keys");
-            }
-            flatten("", root, flat);
-        }
-        return new ExecutorConfigFile(flat);
+        return new ExecutorConfigFile(SettingsFile.ofYaml(yaml));
     }
 
     /** The settings in {@code values}, keyed by their {@code executor.*} names. */
     public static ExecutorConfigFile of(Map<String, String> values) {
-        return new ExecutorConfigFile(new TreeMap<>(values));
-    }
-
-    private static ExecutorConfigFile ofProperties(Path file) throws IOException {
-        Properties properties = new Properties();
-        try (Reader in = Files.newBufferedReader(file)) {
-            properties.load(in);
-        }
-        Map<String, String> values = new TreeMap<>();
-        properties.stringPropertyNames().forEach(key -> values.put(key.trim(), properties.getProperty(key).trim()));
-        return new ExecutorConfigFile(values);
-    }
-
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
-        node.properties().forEach(field -> {
-            String key = prefix + field.getKey();
-            if (field.getValue().isObject()) {
-                flatten(key + ".", field.getValue(), out);
-            } else if (field.getValue().isValueNode()) {
-                out.put(key, field.getValue().asText());
-            } else {
-                throw new IllegalArgumentException(key + ": expected a single value");
-            }
-        });
+        return new ExecutorConfigFile(SettingsFile.of(values));
     }
 
     /** Sets every key of the file on {@code builder}; a bad value fails naming its key. */
@@ -146,7 +96,7 @@ public final class ExecutorConfigFile {
     }
 
     private static Duration duration(String value) {
-        return Durations.parse(value).orElseThrow(() -> new IllegalArgumentException("expected " + Durations.EXPECTED));
+        return SettingsFile.duration(value);
     }
 
     private static long bytes(String value) {

@@ -46,6 +46,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -58,7 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns alert transitions into incident actions and notifications. A plain consumer of toolformer.alerts
- * (group {@code <applicationId>-responder}, so instances share the alerts) owned by one poll thread,
+ * and toolformer.incident-triggers (group {@code <applicationId>-responder}, so instances share them: an alert
+ * is planned by the owner of its fingerprint's partition, the cooldown and hourly cap of a rule counted per rule
+ * by the owner of the rule name's partition of the triggers, see {@link ResponsePlanner}) owned by one poll thread,
  * which plans (cooldowns, caps, grouping, escalation timers) and commits; anything that blocks (Kafka
  * sends, webhooks, Admin calls, scaling) runs on virtual threads, never inside a Streams processor.
  * Every instance also reads all of toolformer.silences and the firing alerts, for silences,
@@ -97,6 +100,7 @@ public final class IncidentResponder implements AutoCloseable {
     private final Duration historyTimeout;
     private Admin admin;
     private volatile boolean running = true;
+    private boolean recovered;
 
     public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock) {
         this(config, kafka, fleet, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
@@ -179,7 +183,8 @@ public final class IncidentResponder implements AutoCloseable {
 
     private void run() {
         try {
-            consumer.subscribe(List.of(Topics.ALERTS.name()), new ConsumerRebalanceListener() {
+            consumer.subscribe(List.of(Topics.ALERTS.name(), Topics.INCIDENT_TRIGGERS.name()),
+                    new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     // Offsets are committed after each batch: nothing pending to commit here.
@@ -188,6 +193,15 @@ public final class IncidentResponder implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     LOG.info("incident responder assigned {}", partitions);
+                    if (recovered && partitions.stream().anyMatch(p -> p.topic().equals(Topics.INCIDENT_TRIGGERS.name()))) {
+                        // Another instance may have decided these rules until now: take their runs back.
+                        try {
+                            planner.recallRuleRuns(incidentLog(clock.instant()));
+                        } catch (KafkaException e) {
+                            LOG.warn("incident responder could not read the incident log ({}); it decides the"
+                                    + " per-rule rules it now owns without their earlier runs", e.getMessage());
+                        }
+                    }
                 }
 
                 @Override
@@ -198,6 +212,7 @@ public final class IncidentResponder implements AutoCloseable {
             silences.awaitCaughtUp(Duration.ofSeconds(30));
             firing.awaitCaughtUp(Duration.ofSeconds(30));
             recover();
+            recovered = true;
             long backoff = 500;
             while (running) {
                 lastProgressNanos = System.nanoTime();
@@ -233,16 +248,7 @@ public final class IncidentResponder implements AutoCloseable {
         Instant now = clock.instant();
         Instant since = now.minus(IncidentRecovery.lookback(config.rules().incidents()));
         try {
-            List<IncidentAction> log = new ArrayList<>();
-            for (ConsumerRecord<String, byte[]> r : TopicScan.of(kafka, Topics.INCIDENTS.name()).since(since)
-                    .within(historyTimeout).records()) {
-                try {
-                    log.add(INCIDENTS.decode(r.value()));
-                } catch (DecodeException e) {
-                    LOG.warn("incident history: skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
-                            e.getMessage());
-                }
-            }
+            List<IncidentAction> log = incidentLog(now);
             Map<String, AlertEvent> latest = new HashMap<>(firing.values());
             for (ConsumerRecord<String, byte[]> r : TopicScan.of(kafka, Topics.ALERTS.name()).since(since)
                     .within(historyTimeout).records()) {
@@ -268,6 +274,22 @@ public final class IncidentResponder implements AutoCloseable {
         }
     }
 
+    /** The incident log of the recovery's lookback, oldest first. */
+    private List<IncidentAction> incidentLog(Instant now) {
+        Instant since = now.minus(IncidentRecovery.lookback(config.rules().incidents()));
+        List<IncidentAction> log = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : TopicScan.of(kafka, Topics.INCIDENTS.name()).since(since)
+                .within(historyTimeout).records()) {
+            try {
+                log.add(INCIDENTS.decode(r.value()));
+            } catch (DecodeException e) {
+                LOG.warn("incident history: skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getMessage());
+            }
+        }
+        return log;
+    }
+
     private void pollOnce() throws InterruptedException {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try {
@@ -281,16 +303,21 @@ public final class IncidentResponder implements AutoCloseable {
         Instant now = clock.instant();
         List<Future<?>> batch = new ArrayList<>();
         Map<String, List<ResponsePlanner.Run>> runs = new LinkedHashMap<>();
+        Map<ResponsePlanner.Forward, Future<RecordMetadata>> forwards = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             AlertEvent alert = decode(record, now);
             if (alert == null) {
                 continue;
             }
             try {
+                if (record.topic().equals(Topics.INCIDENT_TRIGGERS.name())) {
+                    planner.onTrigger(record.key(), alert, now).forEach(t -> dispatch(t, now, runs, forwards));
+                    continue;
+                }
                 if (alert.getState() == AlertState.RESOLVED) {
                     grouper.resolve(alert);
                 }
-                planner.onEvent(alert, now, mutes).forEach(t -> dispatch(t, now, runs));
+                planner.onEvent(alert, now, mutes).forEach(t -> dispatch(t, now, runs, forwards));
             } catch (RuntimeException e) {
                 // One alert event that cannot be planned must not stop the others: it goes to the DLQ with why.
                 LOG.error("incident responder cannot plan {}-{}@{}; dead-lettering it", record.topic(),
@@ -298,11 +325,12 @@ public final class IncidentResponder implements AutoCloseable {
                 deadLetter(record, e);
             }
         }
-        planner.due(now, mutes, firing.values()).forEach(t -> dispatch(t, now, runs));
+        planner.due(now, mutes, firing.values()).forEach(t -> dispatch(t, now, runs, forwards));
         // One virtual thread per alert keeps each alert's actions in their configured order.
         runs.values().forEach(list -> batch.add(workers.submit(() -> list.forEach(runner::run))));
         grouper.due(now, mutes).forEach(n -> workers.submit(() -> runner.notify(n)));
         awaitAll(batch);
+        awaitForwards(forwards);
         if (!records.isEmpty()) {
             producer.flush();
             commit();
@@ -340,12 +368,51 @@ public final class IncidentResponder implements AutoCloseable {
         });
     }
 
-    private void dispatch(ResponsePlanner.Task task, Instant now, Map<String, List<ResponsePlanner.Run>> runs) {
+    private void dispatch(ResponsePlanner.Task task, Instant now, Map<String, List<ResponsePlanner.Run>> runs,
+                          Map<ResponsePlanner.Forward, Future<RecordMetadata>> forwards) {
         switch (task) {
             case ResponsePlanner.Notify n -> grouper.add(n.receiver(), n.alert(), now);
             case ResponsePlanner.Skip s -> runner.skip(s);
+            case ResponsePlanner.Forward f -> forwards.put(f, forward(f));
             case ResponsePlanner.Run r ->
                     runs.computeIfAbsent(r.alert().getFingerprint(), k -> new ArrayList<>()).add(r);
+        }
+    }
+
+    /** Sends a firing alert to the owner of its per-rule rule's cooldown. */
+    private Future<RecordMetadata> forward(ResponsePlanner.Forward task) {
+        return producer.send(new ProducerRecord<>(Topics.INCIDENT_TRIGGERS.name(), task.rule().name(),
+                ALERTS.encode(task.alert())));
+    }
+
+    /**
+     * Waits until every forwarded alert of the batch is stored, sending again what the producer gave up on
+     * (the broker away longer than its delivery timeout): the batch is committed only after, so a trigger is
+     * never lost, and a stop before that leaves the batch to be read again.
+     */
+    private void awaitForwards(Map<ResponsePlanner.Forward, Future<RecordMetadata>> forwards)
+            throws InterruptedException {
+        for (Map.Entry<ResponsePlanner.Forward, Future<RecordMetadata>> f : forwards.entrySet()) {
+            Future<RecordMetadata> sent = f.getValue();
+            long backoff = 500;
+            while (true) {
+                try {
+                    sent.get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof AuthorizationException || e.getCause() instanceof AuthenticationException
+                            || !running) {
+                        throw e.getCause() instanceof KafkaException k ? k
+                                : new KafkaException("cannot forward " + f.getKey().alert().getFingerprint(), e);
+                    }
+                    LOG.warn("cannot hand {} to the owner of incident rule {} ({}); sending it again in {} ms",
+                            f.getKey().alert().getFingerprint(), f.getKey().rule().name(), e.getCause().toString(),
+                            backoff);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(30_000, backoff * 2);
+                    sent = forward(f.getKey());
+                }
+            }
         }
     }
 

@@ -28,10 +28,18 @@ import org.slf4j.LoggerFactory;
  * Decides what the incident rules do about each alert transition: which actions run, which are skipped
  * by cooldown or hourly cap, which receivers are notified, and which escalations come due. Pure and
  * single-threaded (the responder's poll thread); it performs nothing itself.
+ * <p>
+ * A rule counted per alert ({@code scope: alert}) is decided here, by the owner of the alert's partition of
+ * toolformer.alerts. A rule counted per rule (the default) is not: its firing alerts come from every partition,
+ * so every replica would keep a count of its own. They are {@link Forward forwarded} to
+ * toolformer.incident-triggers keyed by the rule's name, and decided by {@link #onTrigger} on the one instance
+ * that owns that key's partition, which takes the rule's runs back from the incident log when it becomes the
+ * owner ({@link #recallRuleRuns}).
  */
 final class ResponsePlanner {
     private static final Logger LOG = LoggerFactory.getLogger(ResponsePlanner.class);
     private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration TRIGGER_MEMORY = Duration.ofDays(1);
 
     /** Something the responder must do. */
     sealed interface Task {
@@ -52,12 +60,21 @@ final class ResponsePlanner {
     record Notify(String receiver, String incidentRule, AlertEvent alert) implements Task {
     }
 
+    /** Hand the alert to the owner of the rule's cooldown (toolformer.incident-triggers, keyed by rule name). */
+    record Forward(IncidentPolicy.Rule rule, AlertEvent alert) implements Task {
+    }
+
     private record Escalation(Instant due, IncidentPolicy.Rule rule, IncidentPolicy.Action action, AlertEvent alert) {
     }
 
     private final IncidentPolicy policy;
     private final Map<String, Deque<Instant>> history = new HashMap<>();
     private final Set<String> episodes = new HashSet<>();
+    /**
+     * Per per-rule rule, the episodes whose triggers were decided (and when): a redelivered trigger runs nothing.
+     * Kept for a day, far longer than a trigger can be redelivered.
+     */
+    private final Map<String, Map<String, Instant>> triggered = new HashMap<>();
     private final List<Escalation> escalations = new ArrayList<>();
 
     ResponsePlanner(IncidentPolicy policy) {
@@ -89,10 +106,34 @@ final class ResponsePlanner {
         }
         for (IncidentPolicy.Rule rule : policy.rules()) {
             if (rule.matches(alert.getLabels())) {
-                tasks.addAll(execute(rule, alert, now));
+                if (rule.scope() == IncidentPolicy.Scope.RULE) {
+                    tasks.add(new Forward(rule, alert));
+                } else {
+                    tasks.addAll(execute(rule, alert, now));
+                }
             }
         }
         return tasks;
+    }
+
+    /**
+     * The tasks for a firing alert forwarded to this instance as the owner of {@code ruleName}'s cooldown and
+     * hourly cap; none for a trigger decided already or a rule no longer configured.
+     */
+    List<Task> onTrigger(String ruleName, AlertEvent alert, Instant now) {
+        Optional<IncidentPolicy.Rule> rule = policy.rules().stream()
+                .filter(r -> r.name().equals(ruleName) && r.scope() == IncidentPolicy.Scope.RULE).findFirst();
+        if (rule.isEmpty()) {
+            LOG.warn("trigger of {} for {}: no such per-rule incident rule here; ignored", ruleName,
+                    alert.getFingerprint());
+            return List.of();
+        }
+        Map<String, Instant> decided = triggered.computeIfAbsent(ruleName, k -> new HashMap<>());
+        decided.values().removeIf(at -> at.isBefore(now.minus(TRIGGER_MEMORY)));
+        if (decided.putIfAbsent(episode(alert), now) != null) {
+            return List.of(); // redelivered: decided already
+        }
+        return execute(rule.get(), alert, now);
     }
 
     private static String historyKey(IncidentPolicy.Rule rule, String fingerprint) {
@@ -231,6 +272,32 @@ final class ResponsePlanner {
             }
         }
         escalations.removeIf(e -> escalated.contains(e.rule.name() + "|" + episode(e.alert)));
+        recallRuleRuns(log);
+    }
+
+    /**
+     * Takes back, from the incident log (oldest first), the runs of the per-rule incident rules, replacing what
+     * this instance knew of them: called when it becomes the owner of (some of) their triggers, which another
+     * instance decided until now.
+     */
+    void recallRuleRuns(List<IncidentAction> log) {
+        Set<String> perRule = new HashSet<>();
+        policy.rules().stream().filter(r -> r.scope() == IncidentPolicy.Scope.RULE).forEach(r -> perRule.add(r.name()));
+        perRule.forEach(history::remove);
+        perRule.forEach(triggered::remove);
+        for (IncidentAction action : log) {
+            String incidentRule = action.getParameters().get("incident_rule");
+            if (incidentRule == null || !perRule.contains(incidentRule)) {
+                continue;
+            }
+            // A skipped trigger was decided too; the other actions of a run add nothing more.
+            boolean first = triggered.computeIfAbsent(incidentRule, k -> new HashMap<>())
+                    .putIfAbsent(action.getIncidentId(), action.getExecutedAt()) == null;
+            if (first && action.getOutcome() != ActionOutcome.SKIPPED_COOLDOWN
+                    && action.getOutcome() != ActionOutcome.SKIPPED_RATE_LIMIT) {
+                history.computeIfAbsent(incidentRule, k -> new ArrayDeque<>()).addLast(action.getExecutedAt());
+            }
+        }
     }
 
     /** The incident id of an alert's firing episode: fingerprint and active_since. */

@@ -95,9 +95,12 @@ class IncidentRecoveryTest {
         recover(Map.of(firing.getFingerprint(), firing), T.plusSeconds(60));
 
         assertThat(planner.onEvent(firing, T.plusSeconds(61), mutes)).as("the same episode again").isEmpty();
+        assertThat(planner.onTrigger(RULE.name(), firing, T.plusSeconds(61))).as("its trigger again").isEmpty();
         AlertEvent again = alert(AlertState.FIRING, T.plusSeconds(120), T.plusSeconds(120));
-        assertThat(planner.onEvent(again, T.plusSeconds(120), mutes)).as("a new episode inside the cooldown")
-                .filteredOn(t -> !(t instanceof ResponsePlanner.Notify)).hasSize(2)
+        assertThat(planner.onEvent(again, T.plusSeconds(120), mutes)).as("a new episode, to the rule's owner")
+                .filteredOn(t -> !(t instanceof ResponsePlanner.Notify))
+                .containsExactly(new ResponsePlanner.Forward(RULE, again));
+        assertThat(planner.onTrigger(RULE.name(), again, T.plusSeconds(120))).as("inside the cooldown").hasSize(2)
                 .allSatisfy(t -> assertThat(t).isInstanceOfSatisfying(ResponsePlanner.Skip.class,
                         s -> assertThat(s.outcome()).isEqualTo(ActionOutcome.SKIPPED_COOLDOWN)));
         assertThat(planner.due(T.plus(Duration.ofMinutes(16)), mutes, Map.of(firing.getFingerprint(), firing)))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import dev.toolformer.alerts.silence.Silences;
 import dev.toolformer.schema.ActionOutcome;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
+import dev.toolformer.schema.IncidentAction;
 import dev.toolformer.schema.Silence;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +39,7 @@ class ResponsePlannerTest {
     void shouldRunActionsInOrderAndAddNotificationsOnFiring() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY, THROTTLE));
 
-        List<ResponsePlanner.Task> tasks = planner.onEvent(errors("search", T), T, mutes);
+        List<ResponsePlanner.Task> tasks = plan(planner, errors("search", T), T, mutes);
 
         assertThat(tasks).hasSize(3);
         assertThat(tasks.get(0)).isEqualTo(new ResponsePlanner.Run(rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY,
@@ -51,18 +53,51 @@ class ResponsePlannerTest {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER));
         AlertEvent pending = Records.alert("HighErrorRate", Map.of("tool", "search"), AlertState.PENDING, T, T);
 
-        assertThat(planner.onEvent(pending, T, mutes)).isEmpty();
-        assertThat(planner.onEvent(errors("search", T), T, mutes)).hasSize(1);
-        assertThat(planner.onEvent(errors("search", T), T.plusSeconds(1), mutes)).isEmpty();
+        assertThat(plan(planner, pending, T, mutes)).isEmpty();
+        assertThat(plan(planner, errors("search", T), T, mutes)).hasSize(1);
+        assertThat(plan(planner, errors("search", T), T.plusSeconds(1), mutes)).isEmpty();
+    }
+
+    @Test
+    void shouldForwardAPerRuleRuleToTheOwnerOfItsCooldownWhichDecidesEachEpisodeOnce() {
+        IncidentPolicy.Rule rule = rule(IncidentPolicy.Scope.RULE, BREAKER);
+        ResponsePlanner alertOwner = planner(rule);
+        ResponsePlanner ruleOwner = planner(rule);
+
+        assertThat(alertOwner.onEvent(errors("search", T), T, mutes))
+                .containsExactly(new ResponsePlanner.Forward(rule, errors("search", T)));
+        assertThat(ruleOwner.onTrigger("r", errors("search", T), T)).singleElement()
+                .isInstanceOf(ResponsePlanner.Run.class);
+        assertThat(ruleOwner.onTrigger("r", errors("search", T), T.plusSeconds(1))).as("redelivered").isEmpty();
+        assertThat(ruleOwner.onTrigger("gone", errors("fetch", T), T)).as("no such rule").isEmpty();
+    }
+
+    @Test
+    void shouldTakeBackTheRunsOfAnotherInstanceWhenItBecomesTheOwnerOfAPerRuleRule() {
+        ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER));
+        AlertEvent search = errors("search", T);
+        IncidentAction ranElsewhere = IncidentAction.newBuilder().setIncidentId(ResponsePlanner.episode(search))
+                .setRule("HighErrorRate").setAlertFingerprint(search.getFingerprint()).setAction("open_breaker")
+                .setParameters(Map.of("incident_rule", "r")).setOutcome(ActionOutcome.EXECUTED).setExecutedAt(T)
+                .setDetail("").build();
+
+        planner.recallRuleRuns(List.of(ranElsewhere));
+
+        assertThat(planner.onTrigger("r", errors("search", T), T.plusSeconds(5))).as("decided there").isEmpty();
+        assertThat(planner.onTrigger("r", errors("fetch", T), T.plusSeconds(60))).singleElement()
+                .isInstanceOf(ResponsePlanner.Skip.class)
+                .extracting(t -> ((ResponsePlanner.Skip) t).outcome()).isEqualTo(ActionOutcome.SKIPPED_COOLDOWN);
+        assertThat(planner.onTrigger("r", errors("lookup", T), T.plusSeconds(300))).singleElement()
+                .isInstanceOf(ResponsePlanner.Run.class);
     }
 
     @Test
     void shouldSkipByCooldownPerRule() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER));
 
-        planner.onEvent(errors("search", T), T, mutes);
-        List<ResponsePlanner.Task> second = planner.onEvent(errors("fetch", T), T.plusSeconds(299), mutes);
-        List<ResponsePlanner.Task> third = planner.onEvent(errors("lookup", T), T.plusSeconds(300), mutes);
+        plan(planner, errors("search", T), T, mutes);
+        List<ResponsePlanner.Task> second = plan(planner, errors("fetch", T), T.plusSeconds(299), mutes);
+        List<ResponsePlanner.Task> third = plan(planner, errors("lookup", T), T.plusSeconds(300), mutes);
 
         assertThat(second).singleElement().isEqualTo(new ResponsePlanner.Skip(rule(IncidentPolicy.Scope.RULE, BREAKER),
                 BREAKER, errors("fetch", T), ActionOutcome.SKIPPED_COOLDOWN,
@@ -74,9 +109,9 @@ class ResponsePlannerTest {
     void shouldCountCooldownPerAlertWhenScopedToAlerts() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.ALERT, BREAKER));
 
-        planner.onEvent(errors("search", T), T, mutes);
+        plan(planner, errors("search", T), T, mutes);
 
-        assertThat(planner.onEvent(errors("fetch", T), T.plusSeconds(1), mutes)).singleElement()
+        assertThat(plan(planner, errors("fetch", T), T.plusSeconds(1), mutes)).singleElement()
                 .isInstanceOf(ResponsePlanner.Run.class);
     }
 
@@ -87,11 +122,11 @@ class ResponsePlannerTest {
         ResponsePlanner planner = planner(rule);
 
         for (int i = 0; i < 3; i++) {
-            assertThat(planner.onEvent(errors("t" + i, T), T.plusSeconds(60L * i), mutes)).singleElement()
+            assertThat(plan(planner, errors("t" + i, T), T.plusSeconds(60L * i), mutes)).singleElement()
                     .isInstanceOf(ResponsePlanner.Run.class);
         }
-        List<ResponsePlanner.Task> capped = planner.onEvent(errors("t3", T), T.plusSeconds(1800), mutes);
-        List<ResponsePlanner.Task> later = planner.onEvent(errors("t4", T), T.plusSeconds(3601), mutes);
+        List<ResponsePlanner.Task> capped = plan(planner, errors("t3", T), T.plusSeconds(1800), mutes);
+        List<ResponsePlanner.Task> later = plan(planner, errors("t4", T), T.plusSeconds(3601), mutes);
 
         assertThat(capped).singleElement().extracting(t -> ((ResponsePlanner.Skip) t).outcome(),
                 t -> ((ResponsePlanner.Skip) t).detail())
@@ -103,9 +138,9 @@ class ResponsePlannerTest {
     @Test
     void shouldLiftTheThrottleButLeaveTheBreakerToItsProbesOnResolve() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY, THROTTLE));
-        planner.onEvent(errors("search", T), T, mutes);
+        plan(planner, errors("search", T), T, mutes);
 
-        List<ResponsePlanner.Task> tasks = planner.onEvent(resolved("search", T, T.plusSeconds(60)),
+        List<ResponsePlanner.Task> tasks = plan(planner, resolved("search", T, T.plusSeconds(60)),
                 T.plusSeconds(60), mutes);
 
         assertThat(tasks).extracting(t -> ((ResponsePlanner.Run) t).action(), t -> ((ResponsePlanner.Run) t).restore())
@@ -117,8 +152,8 @@ class ResponsePlannerTest {
         silences.put("silence:1", Silences.silence(Map.of("tool", "search"), T, Duration.ofHours(1), "me", ""));
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY));
 
-        assertThat(planner.onEvent(errors("search", T), T, mutes)).isEmpty();
-        assertThat(planner.onEvent(errors("fetch", T), T, mutes)).hasSize(2);
+        assertThat(plan(planner, errors("search", T), T, mutes)).isEmpty();
+        assertThat(plan(planner, errors("fetch", T), T, mutes)).hasSize(2);
     }
 
     @Test
@@ -129,11 +164,11 @@ class ResponsePlannerTest {
                 IncidentPolicy.Scope.ALERT, List.of(THROTTLE));
         ResponsePlanner planner = planner(memory);
 
-        assertThat(planner.onEvent(Records.alert("HighMemoryUsage", Map.of("executor", "e1"), AlertState.FIRING, T, T),
+        assertThat(plan(planner, Records.alert("HighMemoryUsage", Map.of("executor", "e1"), AlertState.FIRING, T, T),
                 T, mutes)).isEmpty();
-        assertThat(planner.onEvent(Records.alert("HighMemoryUsage", Map.of("executor", "e2"), AlertState.FIRING, T, T),
+        assertThat(plan(planner, Records.alert("HighMemoryUsage", Map.of("executor", "e2"), AlertState.FIRING, T, T),
                 T, mutes)).hasSize(1);
-        assertThat(planner.onEvent(down, T, mutes)).hasSize(1);
+        assertThat(plan(planner, down, T, mutes)).hasSize(1);
     }
 
     @Test
@@ -142,7 +177,7 @@ class ResponsePlannerTest {
         AlertEvent alert = errors("search", T);
         firing.put(alert.getFingerprint(), alert);
 
-        assertThat(planner.onEvent(alert, T, mutes)).isEmpty();
+        assertThat(plan(planner, alert, T, mutes)).isEmpty();
         assertThat(planner.due(T.plusSeconds(899), mutes, firing)).isEmpty();
         assertThat(planner.due(T.plusSeconds(900), mutes, firing)).singleElement()
                 .isEqualTo(new ResponsePlanner.Run(rule(IncidentPolicy.Scope.RULE, ESCALATE), ESCALATE, alert, false));
@@ -154,7 +189,7 @@ class ResponsePlannerTest {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, ESCALATE));
         AlertEvent alert = errors("search", T);
         firing.put(alert.getFingerprint(), alert);
-        planner.onEvent(alert, T, mutes);
+        plan(planner, alert, T, mutes);
 
         silences.put("ack:" + alert.getFingerprint(), Silences.acknowledgement(alert.getFingerprint(),
                 T.plusSeconds(60), Duration.ofHours(1), "me", "on it"));
@@ -166,8 +201,8 @@ class ResponsePlannerTest {
     void shouldNotEscalateAResolvedAlert() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, ESCALATE));
         AlertEvent alert = errors("search", T);
-        planner.onEvent(alert, T, mutes);
-        planner.onEvent(resolved("search", T, T.plusSeconds(60)), T.plusSeconds(60), mutes);
+        plan(planner, alert, T, mutes);
+        plan(planner, resolved("search", T, T.plusSeconds(60)), T.plusSeconds(60), mutes);
 
         assertThat(planner.due(T.plusSeconds(900), mutes, Map.of(alert.getFingerprint(), alert))).isEmpty();
     }
@@ -177,7 +212,7 @@ class ResponsePlannerTest {
         IncidentPolicy policy = new IncidentPolicy(List.of(), new IncidentPolicy.Route("all", List.of("alertname"),
                 Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(4)), Map.of(), List.of());
 
-        assertThat(new ResponsePlanner(policy).onEvent(errors("search", T), T, mutes))
+        assertThat(plan(new ResponsePlanner(policy), errors("search", T), T, mutes))
                 .containsExactly(new ResponsePlanner.Notify("all", "", errors("search", T)));
     }
 
@@ -189,6 +224,22 @@ class ResponsePlannerTest {
     private static AlertEvent resolved(String tool, Instant activeSince, Instant at) {
         return Records.alert("HighErrorRate", Map.of("tool", tool, "provider", "openai"), AlertState.RESOLVED,
                 activeSince, at);
+    }
+
+    /**
+     * The tasks of an alert event on an instance that owns everything: a firing alert of a per-rule rule is
+     * forwarded to the owner of the rule's cooldown, here the same planner.
+     */
+    private static List<ResponsePlanner.Task> plan(ResponsePlanner planner, AlertEvent alert, Instant now, Mutes mutes) {
+        List<ResponsePlanner.Task> tasks = new ArrayList<>();
+        for (ResponsePlanner.Task task : planner.onEvent(alert, now, mutes)) {
+            if (task instanceof ResponsePlanner.Forward f) {
+                tasks.addAll(planner.onTrigger(f.rule().name(), f.alert(), now));
+            } else {
+                tasks.add(task);
+            }
+        }
+        return tasks;
     }
 
     private static IncidentPolicy.Rule rule(IncidentPolicy.Scope scope, Action... actions) {

@@ -53,12 +53,19 @@ public final class Topics {
     public static final Topic<IncidentAction> INCIDENTS = delete("toolformer.incidents", "incident id",
             IncidentAction.class, DAY.multipliedBy(90), "actions taken, with outcome");
 
+    /**
+     * Firing alerts handed to the one instance that keeps the cooldown and hourly cap of their incident rule
+     * (rules counted per rule: key = rule name), so that every alert-processor replica honours one count.
+     */
+    public static final Topic<AlertEvent> INCIDENT_TRIGGERS = delete("toolformer.incident-triggers", "incident rule",
+            AlertEvent.class, DAY, "firing alerts routed to the owner of their incident rule's cooldown");
+
     public static final Topic<Silence> SILENCES = new Topic<>("toolformer.silences", "silence:<id> / ack:<fingerprint>",
             Silence.class, CleanupPolicy.COMPACT, Duration.ZERO, "silences and acknowledgements of alerts");
 
     /** Every topic, in the order of DESIGN.md, then the ones added since. */
     public static final List<Topic<?>> ALL = List.of(REQUESTS, RESULTS, SPECULATION_OUTCOMES, HEARTBEATS, CONTROL,
-            DLQ, SLO, BURN_RATES, COST, SPECULATION, HEALTH, ALERTS, INCIDENTS, SILENCES);
+            DLQ, SLO, BURN_RATES, COST, SPECULATION, HEALTH, ALERTS, INCIDENTS, SILENCES, INCIDENT_TRIGGERS);
 
     private Topics() {
     }

@@ -41,7 +41,8 @@ class TopicsTest {
                 "toolformer.health",
                 "toolformer.alerts",
                 "toolformer.incidents",
-                "toolformer.silences");
+                "toolformer.silences",
+                "toolformer.incident-triggers");
     }
 
     @Test

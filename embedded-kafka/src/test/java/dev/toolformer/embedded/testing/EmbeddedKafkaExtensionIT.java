@@ -6,17 +6,22 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.common.serde.AvroSerde;
+import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.ToolRequest;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,6 +74,24 @@ class EmbeddedKafkaExtensionIT {
                 }
                 return false;
             });
+        }
+        sameClusterAsOtherTests(cluster);
+    }
+
+    @Test
+    void shouldGiveTheClassANamespaceOfItsOwnWithEmptyTopicsDeletedAfterTheClass(KafkaTestCluster cluster)
+            throws Exception {
+        String namespace = Namespace.prefix();
+        assertThat(namespace).matches("toolformer-it\\d+-[0-9a-f]{6}-");
+        assertThat(Topics.HEALTH.name()).isEqualTo(namespace + "toolformer.health");
+        try (Admin admin = Admin.create(cluster.settings().admin())) {
+            Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<String> earlierClasses = names.stream().filter(n -> n.startsWith("toolformer-it")
+                    && n.endsWith("toolformer.health") && !n.startsWith(namespace)).toList();
+            assertThat(earlierClasses).as("an earlier class's topics, deleted after it").isEmpty();
+            // Written to by no one yet: the health topic is compacted and written by analytics only.
+            assertThat(admin.listOffsets(Map.of(new TopicPartition(Topics.HEALTH.name(), 0), OffsetSpec.latest()))
+                    .all().get(30, TimeUnit.SECONDS).values()).allSatisfy(o -> assertThat(o.offset()).isZero());
         }
         sameClusterAsOtherTests(cluster);
     }

@@ -1,6 +1,7 @@
 package dev.toolformer.server.dashboard;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,7 +10,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -17,25 +17,19 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.DecodeException;
 import dev.toolformer.common.serde.RecordJson;
 import dev.toolformer.common.topic.Topic;
+import dev.toolformer.common.topic.TopicFollower;
 import dev.toolformer.common.topic.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the dashboard shows, read straight from the aggregate topics of any cluster: the last 24 h of
  * SLO, burn-rate, cost, speculation and health records (latest value per key) and of alert and
- * incident transitions (every one). One thread owns the consumer; readers get copies.
+ * incident transitions (every one). A {@link TopicFollower} reads them; readers get copies.
  */
 public final class DashboardFeed implements AutoCloseable {
     /** How far back the dashboard reads and keeps. */
     public static final Duration HISTORY = Duration.ofHours(24);
-    private static final Logger log = LoggerFactory.getLogger(DashboardFeed.class);
     private static final int MAX_TRANSITIONS = 5_000;
 
     /** A panel's source: a topic and whether the dashboard keeps its latest value per key or every record. */
@@ -67,46 +61,22 @@ public final class DashboardFeed implements AutoCloseable {
     public record Item(String panel, String key, long timestamp, boolean latestPerKey, Map<String, Object> value) {
     }
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicFollower follower;
     private final Map<String, Panel> panelByTopic = new HashMap<>();
     private final Map<Panel, LinkedHashMap<String, Item>> latest = new HashMap<>();
     private final Map<Panel, Deque<Item>> transitions = new HashMap<>();
     private final List<Consumer<Item>> listeners = new CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean closed;
-    private volatile boolean caughtUp;
-    private Map<TopicPartition, Long> historyEnd;
 
     public DashboardFeed(KafkaSettings kafka) {
-        consumer = new KafkaConsumer<>(kafka.consumer(null, "toolformer-dashboard-" + UUID.randomUUID()));
-        List<TopicPartition> partitions = new ArrayList<>();
+        List<String> topics = new ArrayList<>();
         for (Panel panel : Panel.values()) {
             panelByTopic.put(panel.topic.name(), panel);
             latest.put(panel, new LinkedHashMap<>());
             transitions.put(panel, new ArrayDeque<>());
-            consumer.partitionsFor(panel.topic.name(), Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            topics.add(panel.topic.name());
         }
-        consumer.assign(partitions);
-        seekToHistoryStart(partitions);
-        historyEnd = consumer.endOffsets(partitions);
-        thread = Thread.ofPlatform().name("dashboard-feed").daemon().start(this::run);
-    }
-
-    private void seekToHistoryStart(List<TopicPartition> partitions) {
-        long since = System.currentTimeMillis() - HISTORY.toMillis();
-        Map<TopicPartition, Long> query = new HashMap<>();
-        partitions.forEach(p -> query.put(p, since));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(query);
-        List<TopicPartition> toEnd = new ArrayList<>();
-        offsets.forEach((partition, offset) -> {
-            if (offset == null) {
-                toEnd.add(partition);
-            } else {
-                consumer.seek(partition, offset.offset());
-            }
-        });
-        consumer.seekToEnd(toEnd);
+        follower = TopicFollower.of(kafka, topics, "dashboard-feed").since(Instant.now().minus(HISTORY));
+        follower.start(this::accept);
     }
 
     /** Calls {@code listener} on the feed's thread for every record read after history was loaded. */
@@ -116,7 +86,7 @@ public final class DashboardFeed implements AutoCloseable {
 
     /** True once the history present at start has been read. */
     public boolean caughtUp() {
-        return caughtUp;
+        return follower.caughtUp();
     }
 
     /** Everything within {@code range} of now, per panel; latest value per key where that is the panel's kind. */
@@ -154,27 +124,6 @@ public final class DashboardFeed implements AutoCloseable {
         return out;
     }
 
-    private void run() {
-        try {
-            while (!closed) {
-                var records = consumer.poll(Duration.ofMillis(250));
-                for (ConsumerRecord<String, byte[]> record : records) {
-                    accept(record);
-                }
-                if (!caughtUp && historyEnd.entrySet().stream()
-                        .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                    caughtUp = true;
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.error("Dashboard feed stopped: {}", e.toString(), e);
-        } finally {
-            consumer.close();
-        }
-    }
-
     private void accept(ConsumerRecord<String, byte[]> record) {
         Panel panel = panelByTopic.get(record.topic());
         if (record.value() == null && panel.latestPerKey) {
@@ -206,7 +155,7 @@ public final class DashboardFeed implements AutoCloseable {
                 }
             }
         }
-        if (caughtUp) {
+        if (follower.caughtUp()) {
             for (Consumer<Item> listener : listeners) {
                 listener.accept(item);
             }
@@ -232,12 +181,6 @@ public final class DashboardFeed implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        consumer.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }
