@@ -27,7 +27,6 @@ public record AlertConfigFile(AlertConfig config, Optional<String> executorDeplo
     public static AlertConfigFile load(Path file, AlertConfig base) {
         return SettingsFile.read(file, "alert-processor", settings -> apply(settings, base));
     }
-    }
 
     /** {@code base} with the settings of {@code file}. */
     public static AlertConfigFile apply(SettingsFile file, AlertConfig base) {

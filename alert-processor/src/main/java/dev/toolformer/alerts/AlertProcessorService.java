@@ -16,6 +16,7 @@ import dev.toolformer.common.kafka.KafkaAccessException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.common.service.StreamsLiveness;
+import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.Silence;
@@ -53,7 +54,10 @@ public final class AlertProcessorService implements Service {
         this.fleet = Objects.requireNonNull(fleet, "fleet == null");
     }
 
-    /** Starts processing; the registry's topics must exist, toolformer.silences is created if missing. */
+    /**
+     * Starts processing; the registry's topics must exist, toolformer.silences and toolformer.incident-triggers
+     * are created if missing.
+     */
     @Override
     public synchronized void start() {
         if (streams != null) {
@@ -64,6 +68,12 @@ public final class AlertProcessorService implements Service {
         } catch (RuntimeException e) {
             throw KafkaAccessException.from(e, "alert processor " + config.applicationId() + " cannot use "
                     + Topics.SILENCES.name(), kafka).<RuntimeException>map(a -> a).orElse(e);
+        }
+        try (Admin admin = Admin.create(kafka.admin())) {
+            TopicProvisioner.ensureTopic(admin, Topics.INCIDENT_TRIGGERS); // a cluster provisioned before it existed
+        } catch (RuntimeException e) {
+            throw KafkaAccessException.from(e, "alert processor " + config.applicationId() + " cannot use "
+                    + Topics.INCIDENT_TRIGGERS.name(), kafka).<RuntimeException>map(a -> a).orElse(e);
         }
         streams = new KafkaStreams(AlertTopology.build(config),
                 kafka.streams(config.applicationId(), config.stateDir()));

@@ -24,7 +24,6 @@ public final class AnalyticsConfigFile {
     public static AnalyticsConfig load(Path file, AnalyticsConfig base) {
         return SettingsFile.read(file, "analytics", settings -> apply(settings, base));
     }
-    }
 
     /** {@code base} with the settings of {@code file}; the record's own checks name a key whose value is wrong. */
     public static AnalyticsConfig apply(SettingsFile file, AnalyticsConfig base) {

@@ -16,15 +16,14 @@ import java.util.concurrent.TimeoutException;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topic;
+import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.TopicScan;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.Silence;
 import dev.toolformer.schema.SilenceKind;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Silences and acknowledgements: stored in the compacted topic {@code toolformer.silences} (latest entry per
@@ -88,51 +87,11 @@ public final class Silences {
     }
 
     /**
-     * Creates the topic (compacted, the broker's default partition count and replication factor, as a topic the
-     * provisioner did not create would get) if it is missing, and
-     * waits until its partition is known, since a global store fails on a topic without partitions.
+     * Creates the topic (compacted, the broker's default partition count and replication factor) if it is missing,
+     * and waits until its partitions have leaders, since a global store fails on a topic without partitions.
      */
     public static void ensureTopic(Admin admin) {
-        try {
-            admin.createTopics(List.of(new NewTopic(TOPIC.name(), Optional.empty(), Optional.empty())
-                    .configs(TOPIC.configs()))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": "
-                        + e.getCause().getMessage(), e.getCause());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + TOPIC.name(), e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": timed out", e);
-        }
-        awaitPartitions(admin);
-    }
-
-    private static void awaitPartitions(Admin admin) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try {
-            while (true) {
-                try {
-                    if (!admin.describeTopics(List.of(TOPIC.name())).allTopicNames().get(10, TimeUnit.SECONDS)
-                            .get(TOPIC.name()).partitions().isEmpty()) {
-                        return;
-                    }
-                } catch (ExecutionException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("topic " + TOPIC.name() + " not visible: "
-                                + e.getCause().getMessage(), e.getCause());
-                    }
-                }
-                Thread.sleep(100);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + TOPIC.name(), e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + TOPIC.name() + ": timed out", e);
-        }
+        TopicProvisioner.ensureTopic(admin, TOPIC);
     }
 
     /** Writes an entry (and waits for it to be stored), with a writer of its own. */

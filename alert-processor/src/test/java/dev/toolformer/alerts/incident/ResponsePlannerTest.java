@@ -230,7 +230,8 @@ class ResponsePlannerTest {
      * The tasks of an alert event on an instance that owns everything: a firing alert of a per-rule rule is
      * forwarded to the owner of the rule's cooldown, here the same planner.
      */
-    private static List<ResponsePlanner.Task> plan(ResponsePlanner planner, AlertEvent alert, Instant now, Mutes mutes) {
+    private static List<ResponsePlanner.Task> plan(ResponsePlanner planner, AlertEvent alert, Instant now,
+                                                   Mutes mutes) {
         List<ResponsePlanner.Task> tasks = new ArrayList<>();
         for (ResponsePlanner.Task task : planner.onEvent(alert, now, mutes)) {
             if (task instanceof ResponsePlanner.Forward f) {

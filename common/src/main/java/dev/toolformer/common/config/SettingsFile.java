@@ -116,8 +116,9 @@ public final class SettingsFile {
     public SettingsFile requireKnown(Set<String> known, Predicate<String> alsoKnown, String alsoKnownDescription) {
         for (String key : values.keySet()) {
             if (!known.contains(key) && !alsoKnown.test(key)) {
-                throw new IllegalArgumentException("unknown key " + key + " (known: " + String.join(", ",
-                        new TreeSet<>(known)) + (alsoKnownDescription == null ? "" : ", " + alsoKnownDescription) + ")");
+                String also = alsoKnownDescription == null ? "" : ", " + alsoKnownDescription;
+                throw new IllegalArgumentException("unknown key " + key + " (known: "
+                        + String.join(", ", new TreeSet<>(known)) + also + ")");
             }
         }
         return this;
@@ -128,7 +129,7 @@ public final class SettingsFile {
         return values.getOrDefault(key, otherwise);
     }
 
-    /** The duration at {@code key} ({@link #duration(String)}), or {@code otherwise}; a bad one fails naming the key. */
+    /** The duration at {@code key} (see {@link #duration(String)}), or {@code otherwise}; a bad one names the key. */
     public Duration duration(String key, Duration otherwise) {
         return typed(key, otherwise, SettingsFile::duration);
     }

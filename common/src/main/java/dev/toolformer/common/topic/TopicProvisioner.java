@@ -3,6 +3,7 @@ package dev.toolformer.common.topic;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,33 @@ public final class TopicProvisioner {
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("cannot list topics: " + cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Creates {@code topic} if it is missing, with the broker's default partition count and replication factor
+     * (what a topic the provisioner did not create would get), and waits until its partitions have leaders: how a
+     * service makes sure of a topic only it needs, so that a cluster provisioned by an earlier version works.
+     */
+    public static void ensureTopic(Admin admin, Topic<?> topic) {
+        try {
+            try {
+                admin.createTopics(List.of(new NewTopic(topic.name(), Optional.empty(), Optional.empty())
+                        .configs(topic.configs()))).all().get(30, TimeUnit.SECONDS);
+                log.info("Created topic {}", topic.name());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("cannot create topic " + topic.name() + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            awaitLeaders(admin, List.of(topic.name()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + topic.name(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException("cannot create topic " + topic.name() + ": " + cause.getMessage(), cause);
         }
     }
 
