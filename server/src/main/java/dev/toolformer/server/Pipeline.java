@@ -10,6 +10,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 import dev.toolformer.alerts.AlertConfig;
 import dev.toolformer.alerts.AlertProcessorService;
@@ -44,21 +45,23 @@ public final class Pipeline implements AutoCloseable {
      * @param cluster    the cluster to use; null starts the embedded broker
      * @param alertRules the alert rules; null means the shipped defaults
      * @param adminToken the bearer token of the admin endpoints; {@link AdminToken#disabled()} turns them off
+     * @param analytics  the analytics settings, made from the defaults (which it returns unchanged by default)
      */
     public record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
                    int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
-                   AdminToken adminToken, Clock executorClock) {
+                   AdminToken adminToken, Clock executorClock, UnaryOperator<AnalyticsConfig> analytics) {
 
         public Options {
             Objects.requireNonNull(adminToken, "adminToken == null");
             Objects.requireNonNull(executorClock, "executorClock == null");
+            Objects.requireNonNull(analytics, "analytics == null");
         }
 
         public Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
                 int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
                 AdminToken adminToken) {
             this(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor, drainTimeout,
-                    alertRules, adminToken, Clock.systemUTC());
+                    alertRules, adminToken, Clock.systemUTC(), UnaryOperator.identity());
         }
 
         /** Options without an admin token: the admin endpoints are disabled. */
@@ -70,18 +73,24 @@ public final class Pipeline implements AutoCloseable {
 
         public Options withAlertRules(AlertRules rules) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, rules, adminToken, executorClock);
+                    drainTimeout, rules, adminToken, executorClock, analytics);
         }
 
         public Options withAdminToken(AdminToken token) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, token, executorClock);
+                    drainTimeout, alertRules, token, executorClock, analytics);
         }
 
         /** The executors read this clock (a test runs minutes of event time in seconds with a fast one). */
         public Options withExecutorClock(Clock clock) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, adminToken, clock);
+                    drainTimeout, alertRules, adminToken, clock, analytics);
+        }
+
+        /** The analytics settings {@code settings} makes of the defaults (a test shortens the windows). */
+        public Options withAnalytics(UnaryOperator<AnalyticsConfig> settings) {
+            return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
+                    drainTimeout, alertRules, adminToken, executorClock, settings);
         }
     }
 
@@ -125,7 +134,8 @@ public final class Pipeline implements AutoCloseable {
         executors.add();
 
         Path streams = options.dataDir().resolve("streams");
-        analytics = new AnalyticsService(AnalyticsConfig.defaults(streams.resolve("analytics")), kafka);
+        AnalyticsConfig analyticsConfig = options.analytics().apply(AnalyticsConfig.defaults(streams.resolve("analytics")));
+        analytics = new AnalyticsService(analyticsConfig, kafka);
         AnalyticsMeters.bind(metrics, analytics);
         analytics.start();
         started.push(() -> analytics.close(Duration.ofSeconds(30)));

@@ -44,14 +44,15 @@ import org.junit.jupiter.api.io.TempDir;
  * notifies a local webhook receiver; while the provider keeps failing, the breaker's fast refusals are
  * UNAVAILABLE results that count as failed, so the alert stays FIRING whatever the breaker hides. When the
  * provider recovers, the breaker's probes succeed and close it (no CLOSE_BREAKER is ever sent), calls
- * succeed, and the alert resolves exactly once. The executor reads a clock {@value #SPEED} times faster
- * than the wall, so a minute of event time (one SLO window) passes in three seconds. The pipeline runs on a
- * broker of its own: results stamped in the future would move the stream time of every later Streams app
- * reading the shared broker's topics, which would then drop their real-time results as late.
+ * succeed, and the alert resolves exactly once. The executor and the agent read a clock {@value #SPEED} times
+ * faster than the wall (deadlines, the breaker's probe delay); analytics bounds event times by the broker's
+ * clock, so its SLO windows are made {@value #WINDOW_SECONDS} s long and the rule's durations seconds, which
+ * lets the outage run its course in well under a minute. The pipeline runs on a broker of its own.
  */
 @Tag("integration")
 class ClosedLoopIT {
     private static final int SPEED = 20;
+    private static final int WINDOW_SECONDS = 5;
     private static final Pattern UNAVAILABLE_COUNT = Pattern.compile(
             "orchestrator_requests_total\\{method=\"simulated\",provider=\"([^\"]+)\",status=\"unavailable\"} (\\S+)");
 
@@ -71,8 +72,8 @@ class ClosedLoopIT {
                 rules:
                   - name: ProviderDown
                     expr: {field: error_rate, op: ">", threshold: 0.5}
-                    for: 1m
-                    keep_firing_for: 1m
+                    for: 10s
+                    keep_firing_for: 10s
                     severity: critical
                     match: {provider: "%s"}
                     annotations: {summary: "{{provider}} fails {{value}} of its calls"}
@@ -89,7 +90,8 @@ class ClosedLoopIT {
         // The agent runs on the executors' fast clock too: a request's deadline counts from its submission.
         FastClock clock = new FastClock(SPEED);
         Pipeline.Options options = new Pipeline.Options(null, data, 0, "127.0.0.1", 0, 6, (short) 1,
-                Duration.ofSeconds(5), rules).withExecutorClock(clock);
+                Duration.ofSeconds(5), rules).withExecutorClock(clock)
+                .withAnalytics(a -> a.withWindowSize(Duration.ofSeconds(WINDOW_SECONDS)).withGrace(Duration.ofSeconds(5)));
         AtomicBoolean failing = new AtomicBoolean(true);
         Map<ToolStatus, Long> statuses = new ConcurrentHashMap<>();
         List<ToolResult> latest = new CopyOnWriteArrayList<>();
