@@ -75,7 +75,7 @@ class AlertProcessorRestartIT {
                     severity: critical
                     match: {provider: "%s"}
                     annotations: {summary: "{{provider}} fails {{value}} of its calls"}
-                route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 90s,
+                route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 30s,
                         repeat_interval: 1h}
                 receivers:
                   - name: hook
@@ -113,7 +113,7 @@ class AlertProcessorRestartIT {
 
             // The provider recovers; the alert resolves once calls succeed again — if the failures opened the
             // executor's breaker, its refusals count as failed until its probes succeed, so keep calling.
-            // Restart as soon as the resolution is on the topic, well inside the 90 s group_interval that holds
+            // Restart as soon as the resolution is on the topic, well inside the 30 s group_interval that holds
             // its notification back.
             calls(client, provider, 40, 0);
             await().atMost(Duration.ofSeconds(120)).until(() -> {

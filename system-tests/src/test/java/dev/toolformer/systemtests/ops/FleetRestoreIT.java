@@ -92,6 +92,7 @@ class FleetRestoreIT {
             TopicRestore.Result restored = new TopicRestore(kafka, backup, Progress.NONE, Clock.systemUTC())
                     .run(List.of(), false, Optional.empty());
             assertThat(restored.groups()).contains(Namespace.qualify(group));
+            provision(kafka); // the topics not backed up, as `toolformer topics --create` makes them for a fleet
             Map<TopicPartition, Long> resumeAt = committedOffsets(kafka, group);
             Set<String> answeredBefore = results(kafka).keySet();
             List<ConsumerRecord<String, byte[]>> requests = read(kafka, Topics.REQUESTS.name());
