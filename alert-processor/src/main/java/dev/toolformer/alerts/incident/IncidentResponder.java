@@ -311,7 +311,11 @@ public final class IncidentResponder implements AutoCloseable {
             }
             try {
                 if (record.topic().equals(Topics.INCIDENT_TRIGGERS.name())) {
-                    planner.onTrigger(record.key(), alert, now).forEach(t -> dispatch(t, now, runs, forwards));
+                    if (alert.getState() == AlertState.RESOLVED) {
+                        grouper.resolve(alert); // notified here by the rule's notify action: its resolve is sent here
+                    } else {
+                        planner.onTrigger(record.key(), alert, now).forEach(t -> dispatch(t, now, runs, forwards));
+                    }
                     continue;
                 }
                 if (alert.getState() == AlertState.RESOLVED) {

@@ -60,7 +60,10 @@ final class ResponsePlanner {
     record Notify(String receiver, String incidentRule, AlertEvent alert) implements Task {
     }
 
-    /** Hand the alert to the owner of the rule's cooldown (toolformer.incident-triggers, keyed by rule name). */
+    /**
+     * Hand the alert to the owner of the rule's cooldown (toolformer.incident-triggers, keyed by rule name): a
+     * firing one to be decided there, a resolved one so that the notification groups there learn of it.
+     */
     record Forward(IncidentPolicy.Rule rule, AlertEvent alert) implements Task {
     }
 
@@ -121,6 +124,9 @@ final class ResponsePlanner {
      * hourly cap; none for a trigger decided already or a rule no longer configured.
      */
     List<Task> onTrigger(String ruleName, AlertEvent alert, Instant now) {
+        if (alert.getState() != AlertState.FIRING) {
+            return List.of(); // a resolve: for the notification groups (the responder's), nothing to decide
+        }
         Optional<IncidentPolicy.Rule> rule = policy.rules().stream()
                 .filter(r -> r.name().equals(ruleName) && r.scope() == IncidentPolicy.Scope.RULE).findFirst();
         if (rule.isEmpty()) {
@@ -184,6 +190,11 @@ final class ResponsePlanner {
                     if (action.type() == IncidentPolicy.ActionType.THROTTLE) {
                         tasks.add(new Run(rule, action, alert, true));
                     }
+                }
+                if (rule.scope() == IncidentPolicy.Scope.RULE
+                        && rule.actions().stream().anyMatch(a -> a.type() == IncidentPolicy.ActionType.NOTIFY)) {
+                    // The rule's owner notified the firing alert (its group lives there): it must see the resolve.
+                    tasks.add(new Forward(rule, alert));
                 }
             }
         }

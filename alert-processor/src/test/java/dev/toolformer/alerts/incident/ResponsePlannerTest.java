@@ -73,6 +73,21 @@ class ResponsePlannerTest {
     }
 
     @Test
+    void shouldForwardTheResolveOfAnAlertAPerRuleRuleNotifiedToTheRulesOwner() {
+        IncidentPolicy.Rule notifying = rule(IncidentPolicy.Scope.RULE, BREAKER, NOTIFY);
+        ResponsePlanner alertOwner = planner(notifying);
+        alertOwner.onEvent(errors("search", T), T, mutes);
+        AlertEvent resolve = resolved("search", T, T.plusSeconds(60));
+
+        assertThat(alertOwner.onEvent(resolve, T.plusSeconds(60), mutes))
+                .containsExactly(new ResponsePlanner.Forward(notifying, resolve));
+        assertThat(planner(notifying).onTrigger("r", resolve, T.plusSeconds(60))).as("nothing to decide").isEmpty();
+        ResponsePlanner silentRule = planner(rule(IncidentPolicy.Scope.RULE, BREAKER));
+        silentRule.onEvent(errors("search", T), T, mutes);
+        assertThat(silentRule.onEvent(resolve, T.plusSeconds(60), mutes)).as("no notification to resolve").isEmpty();
+    }
+
+    @Test
     void shouldTakeBackTheRunsOfAnotherInstanceWhenItBecomesTheOwnerOfAPerRuleRule() {
         ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.RULE, BREAKER));
         AlertEvent search = errors("search", T);
