@@ -26,6 +26,10 @@ WORKDIR /opt/toolformer
 COPY --from=build /src/cli/target/toolformer.jar ./
 COPY --from=build /src/cli/target/lib ./lib
 COPY config ./config
+# Tool plugins: jars with META-INF/services/dev.toolformer.executor.Tool, added by an image built FROM this one
+# or mounted as a volume.
+RUN mkdir -p /opt/toolformer/plugins
+ENV TOOLFORMER_PLUGINS=/opt/toolformer/plugins
 USER toolformer
 WORKDIR /var/lib/toolformer
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/toolformer/toolformer.jar"]
