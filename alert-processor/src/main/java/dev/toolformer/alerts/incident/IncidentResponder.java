@@ -193,13 +193,13 @@ public final class IncidentResponder implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     LOG.info("incident responder assigned {}", partitions);
-                    if (recovered && partitions.stream().anyMatch(p -> p.topic().equals(Topics.INCIDENT_TRIGGERS.name()))) {
-                        // Another instance may have decided these rules until now: take their runs back.
+                    if (recovered && !partitions.isEmpty()) {
+                        // Another instance may have decided these alerts and rules until now: take its runs back.
                         try {
-                            planner.recallRuleRuns(incidentLog(clock.instant()));
+                            planner.recallRuns(incidentLog(clock.instant()));
                         } catch (KafkaException e) {
-                            LOG.warn("incident responder could not read the incident log ({}); it decides the"
-                                    + " per-rule rules it now owns without their earlier runs", e.getMessage());
+                            LOG.warn("incident responder could not read the incident log ({}); it decides what it"
+                                    + " now owns without the earlier runs", e.getMessage());
                         }
                     }
                 }

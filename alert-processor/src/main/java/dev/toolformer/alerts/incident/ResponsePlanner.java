@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * so every replica would keep a count of its own. They are {@link Forward forwarded} to
  * toolformer.incident-triggers keyed by the rule's name, and decided by {@link #onTrigger} on the one instance
  * that owns that key's partition, which takes the rule's runs back from the incident log when it becomes the
- * owner ({@link #recallRuleRuns}).
+ * owner ({@link #recallRuns}).
  */
 final class ResponsePlanner {
     private static final Logger LOG = LoggerFactory.getLogger(ResponsePlanner.class);
@@ -283,30 +284,39 @@ final class ResponsePlanner {
             }
         }
         escalations.removeIf(e -> escalated.contains(e.rule.name() + "|" + episode(e.alert)));
-        recallRuleRuns(log);
+        recallRuns(log);
     }
 
     /**
-     * Takes back, from the incident log (oldest first), the runs of the per-rule incident rules, replacing what
-     * this instance knew of them: called when it becomes the owner of (some of) their triggers, which another
-     * instance decided until now.
+     * Takes back, from the incident log (in any order), the runs of every incident rule, replacing what this
+     * instance knew: called when a rebalance gives it partitions (of alerts or of triggers) whose rules another
+     * instance decided until now. The log holds every run up to the last commit of each partition.
      */
-    void recallRuleRuns(List<IncidentAction> log) {
-        Set<String> perRule = new HashSet<>();
-        policy.rules().stream().filter(r -> r.scope() == IncidentPolicy.Scope.RULE).forEach(r -> perRule.add(r.name()));
-        perRule.forEach(history::remove);
-        perRule.forEach(triggered::remove);
-        for (IncidentAction action : log) {
+    void recallRuns(List<IncidentAction> log) {
+        Map<String, IncidentPolicy.Rule> byName = new HashMap<>();
+        policy.rules().forEach(r -> byName.put(r.name(), r));
+        history.clear();
+        triggered.clear();
+        // Oldest first: a rule's history is a queue in time order (the cooldown looks at its last run).
+        List<IncidentAction> ordered = new ArrayList<>(log);
+        ordered.sort(Comparator.comparing(IncidentAction::getExecutedAt));
+        Set<String> runsSeen = new HashSet<>();
+        for (IncidentAction action : ordered) {
             String incidentRule = action.getParameters().get("incident_rule");
-            if (incidentRule == null || !perRule.contains(incidentRule)) {
-                continue;
+            IncidentPolicy.Rule rule = incidentRule == null ? null : byName.get(incidentRule);
+            if (rule == null) {
+                continue; // a notification of the route, or a rule no longer configured
             }
-            // A skipped trigger was decided too; the other actions of a run add nothing more.
-            boolean first = triggered.computeIfAbsent(incidentRule, k -> new HashMap<>())
-                    .putIfAbsent(action.getIncidentId(), action.getExecutedAt()) == null;
+            if (rule.scope() == IncidentPolicy.Scope.RULE) {
+                // A skipped trigger was decided too.
+                triggered.computeIfAbsent(incidentRule, k -> new HashMap<>())
+                        .putIfAbsent(action.getIncidentId(), action.getExecutedAt());
+            }
+            boolean first = runsSeen.add(incidentRule + "|" + action.getIncidentId()); // one run, several actions
             if (first && action.getOutcome() != ActionOutcome.SKIPPED_COOLDOWN
                     && action.getOutcome() != ActionOutcome.SKIPPED_RATE_LIMIT) {
-                history.computeIfAbsent(incidentRule, k -> new ArrayDeque<>()).addLast(action.getExecutedAt());
+                history.computeIfAbsent(historyKey(rule, action.getAlertFingerprint()), k -> new ArrayDeque<>())
+                        .addLast(action.getExecutedAt());
             }
         }
     }

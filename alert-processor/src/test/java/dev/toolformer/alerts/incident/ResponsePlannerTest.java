@@ -96,13 +96,32 @@ class ResponsePlannerTest {
                 .setParameters(Map.of("incident_rule", "r")).setOutcome(ActionOutcome.EXECUTED).setExecutedAt(T)
                 .setDetail("").build();
 
-        planner.recallRuleRuns(List.of(ranElsewhere));
+        IncidentAction earlier = IncidentAction.newBuilder(ranElsewhere).setIncidentId("older@1")
+                .setExecutedAt(T.minusSeconds(600)).build();
+        planner.recallRuns(List.of(ranElsewhere, earlier)); // as partitions hand them over: not in time order
 
         assertThat(planner.onTrigger("r", errors("search", T), T.plusSeconds(5))).as("decided there").isEmpty();
         assertThat(planner.onTrigger("r", errors("fetch", T), T.plusSeconds(60))).singleElement()
                 .isInstanceOf(ResponsePlanner.Skip.class)
                 .extracting(t -> ((ResponsePlanner.Skip) t).outcome()).isEqualTo(ActionOutcome.SKIPPED_COOLDOWN);
         assertThat(planner.onTrigger("r", errors("lookup", T), T.plusSeconds(300))).singleElement()
+                .isInstanceOf(ResponsePlanner.Run.class);
+    }
+
+    @Test
+    void shouldTakeBackTheRunsOfAnAlertWhosePartitionMovedHere() {
+        ResponsePlanner planner = planner(rule(IncidentPolicy.Scope.ALERT, BREAKER));
+        AlertEvent search = errors("search", T);
+        planner.recallRuns(List.of(IncidentAction.newBuilder().setIncidentId(ResponsePlanner.episode(search))
+                .setRule("HighErrorRate").setAlertFingerprint(search.getFingerprint()).setAction("open_breaker")
+                .setParameters(Map.of("incident_rule", "r")).setOutcome(ActionOutcome.EXECUTED).setExecutedAt(T)
+                .setDetail("").build()));
+
+        AlertEvent again = errors("search", T.plusSeconds(60));
+        assertThat(plan(planner, again, T.plusSeconds(60), mutes)).singleElement()
+                .isInstanceOfSatisfying(ResponsePlanner.Skip.class,
+                        skip -> assertThat(skip.outcome()).isEqualTo(ActionOutcome.SKIPPED_COOLDOWN));
+        assertThat(plan(planner, errors("fetch", T), T.plusSeconds(60), mutes)).singleElement()
                 .isInstanceOf(ResponsePlanner.Run.class);
     }
 
