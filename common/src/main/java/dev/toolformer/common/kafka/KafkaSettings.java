@@ -115,6 +115,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         // So does a record that decodes but makes a processor throw: one bad record must not stop the app.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class.getName());
+        // Global stores too (the alert processor's silences), as Kafka Streams 5.0 will by default.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.putAll(overrides);
         return p;
     }

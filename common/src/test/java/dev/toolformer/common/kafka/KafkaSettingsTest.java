@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class KafkaSettingsTest {
@@ -22,6 +24,15 @@ class KafkaSettingsTest {
         assertThat(kafka.toString()).isEqualTo("KafkaSettings[bootstrapServers=broker:9093, overrides={"
                 + "sasl.jaas.config=[REDACTED], sasl.mechanism=SCRAM-SHA-512, security.protocol=SASL_SSL,"
                 + " ssl.truststore.password=[REDACTED]}]");
+    }
+
+    @Test
+    void shouldDeadLetterWhatMakesAProcessorThrowInGlobalStoresToo() {
+        StreamsConfig config = new StreamsConfig(KafkaSettings.of("broker:9092").streams("app", Path.of("state")));
+
+        assertThat(config.getClass(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG))
+                .isEqualTo(ProcessingDeadLetterHandler.class);
+        assertThat(config.getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)).isTrue();
     }
 
     @Test

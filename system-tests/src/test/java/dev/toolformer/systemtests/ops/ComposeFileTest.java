@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,10 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeFileTest {
     private static final Map<String, Integer> SERVICES = Map.of("executor", 8081, "analytics", 8082, "alert-processor", 8083);
-    private static final Map<String, String> MONITORING = Map.of(
-            "prometheus", "prom/prometheus", "grafana", "grafana/grafana", "jaeger", "jaegertracing/all-in-one");
-    private static final Map<String, Integer> HEALTH_PORTS = Map.of("prometheus", 9090, "grafana", 3000, "jaeger", 14269);
+    private static final Map<String, String> MONITORING = Map.of("prometheus", "prom/prometheus", "grafana",
+            "grafana/grafana", "jaeger", "jaegertracing/all-in-one", "node-exporter", "prom/node-exporter");
+    private static final Map<String, Integer> HEALTH_PORTS = Map.of("prometheus", 9090, "grafana", 3000, "jaeger", 14269,
+            "node-exporter", 9100);
     private static final Set<String> TOP_LEVEL = Set.of("name", "services", "volumes", "networks", "configs", "secrets");
 
     static Map<String, Object> compose;
@@ -91,6 +93,29 @@ class ComposeFileTest {
         assertThat(strings(service("grafana").get("ports"))).contains("3000:3000");
         assertThat(strings(service("jaeger").get("ports"))).contains("16686:16686", "4317:4317", "4318:4318");
         assertThat(map(map(service("grafana"), "depends_on"), "prometheus").get("condition")).isEqualTo("service_healthy");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldScrapeTheServicesAndTheNodeExporterEveryFiveSecondsAsTheSpecAsks() throws IOException {
+        Map<String, Object> prometheus;
+        try (Reader in = Files.newBufferedReader(Path.of("../config/monitoring/prometheus.yml"))) {
+            prometheus = new Yaml(new LoaderOptions()).load(in);
+        }
+        Map<String, Map<String, Object>> jobs = new TreeMap<>();
+        for (Object job : (List<Object>) prometheus.get("scrape_configs")) {
+            Map<String, Object> j = (Map<String, Object>) job;
+            jobs.put(String.valueOf(j.get("job_name")), j);
+        }
+        assertThat(jobs).containsKeys("toolformer-executor", "toolformer-analytics", "toolformer-alert-processor",
+                "node-exporter");
+        jobs.forEach((name, job) -> {
+            if (name.startsWith("toolformer-") || name.equals("node-exporter")) {
+                assertThat(job.get("scrape_interval")).as(name).isEqualTo("5s");
+            }
+        });
+        List<Map<String, Object>> exporter = (List<Map<String, Object>>) jobs.get("node-exporter").get("static_configs");
+        assertThat((List<String>) exporter.getFirst().get("targets")).containsExactly("node-exporter:9100");
     }
 
     @Test
