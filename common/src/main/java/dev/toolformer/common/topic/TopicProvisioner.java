@@ -2,7 +2,9 @@ package dev.toolformer.common.topic;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -11,8 +13,11 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,8 +102,10 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Waits until every partition of {@code names} has a leader: producing to a partition whose leader
-     * is still being elected makes idempotent producers retry out of order.
+     * Waits until every partition of {@code names} has a leader that serves it: producing to a partition whose
+     * leader is still being elected, or has not yet taken the partition on, makes idempotent producers retry out
+     * of order (OUT_OF_ORDER_SEQUENCE_NUMBER, for good). The metadata naming a leader comes first; the leader
+     * answering a ListOffsets for the partition proves it took it on.
      */
     public static void awaitLeaders(Admin admin, Collection<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
@@ -106,20 +113,27 @@ public final class TopicProvisioner {
         while (true) {
             boolean ready;
             try {
-                ready = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-                        .flatMap(d -> d.partitions().stream())
+                Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames()
+                        .get(30, TimeUnit.SECONDS);
+                ready = topics.values().stream().flatMap(d -> d.partitions().stream())
                         .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (ready) {
+                    Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+                    topics.values().forEach(d -> d.partitions().forEach(
+                            p -> query.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(query).all().get(30, TimeUnit.SECONDS);
+                }
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw e;
                 }
-                ready = false; // created, not yet in the metadata this broker serves
+                ready = false; // created, not yet in the metadata this broker serves, or not yet led
             }
             if (ready) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("partitions of " + names + " have no leader after 30 s");
+                throw new TimeoutException("partitions of " + names + " have no serving leader after 30 s");
             }
             Thread.sleep(100);
         }
