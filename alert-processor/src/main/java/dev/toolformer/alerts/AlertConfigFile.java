@@ -30,7 +30,7 @@ public record AlertConfigFile(AlertConfig config, Optional<String> executorDeplo
 
     /** {@code base} with the settings of {@code file}. */
     public static AlertConfigFile apply(SettingsFile file, AlertConfig base) {
-        SettingsFile s = file.requireKnown(KEYS, key -> false, null);
+        SettingsFile s = file.requireKnown(KEYS);
         Path rules = s.path("alerts.rules", null);
         AlertConfig config = new AlertConfig(
                 s.string("alerts.application-id", base.applicationId()),

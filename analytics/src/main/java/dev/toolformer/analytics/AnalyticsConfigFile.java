@@ -27,7 +27,7 @@ public final class AnalyticsConfigFile {
 
     /** {@code base} with the settings of {@code file}; the record's own checks name a key whose value is wrong. */
     public static AnalyticsConfig apply(SettingsFile file, AnalyticsConfig base) {
-        SettingsFile s = file.requireKnown(KEYS, key -> false, null);
+        SettingsFile s = file.requireKnown(KEYS);
         return new AnalyticsConfig(
                 s.string("analytics.application-id", base.applicationId()),
                 s.duration("analytics.window-size", base.windowSize()),

@@ -100,7 +100,8 @@ public final class IncidentResponder implements AutoCloseable {
     private final Duration historyTimeout;
     private Admin admin;
     private volatile boolean running = true;
-    private boolean recovered;
+    /** Set once the first assignment after {@link #recover()} is in: later ones take runs back. */
+    private boolean recalledAtStart;
 
     public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock) {
         this(config, kafka, fleet, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
@@ -193,7 +194,9 @@ public final class IncidentResponder implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     LOG.info("incident responder assigned {}", partitions);
-                    if (recovered && !partitions.isEmpty()) {
+                    if (!recalledAtStart) {
+                        recalledAtStart = true; // recover() read the log just before this first assignment
+                    } else if (!partitions.isEmpty()) {
                         // Another instance may have decided these alerts and rules until now: take its runs back.
                         try {
                             planner.recallRuns(incidentLog(clock.instant()));
@@ -212,7 +215,6 @@ public final class IncidentResponder implements AutoCloseable {
             silences.awaitCaughtUp(Duration.ofSeconds(30));
             firing.awaitCaughtUp(Duration.ofSeconds(30));
             recover();
-            recovered = true;
             long backoff = 500;
             while (running) {
                 lastProgressNanos = System.nanoTime();

@@ -276,8 +276,6 @@ final class ResponsePlanner {
             if (rule == null || !runsSeen.add(incidentRule + "|" + action.getIncidentId())) {
                 continue; // a rule no longer configured, or another action of a run already recalled
             }
-            history.computeIfAbsent(historyKey(rule, action.getAlertFingerprint()), k -> new ArrayDeque<>())
-                    .addLast(action.getExecutedAt());
             if (stillFiring) {
                 rule.actions().stream().filter(a -> a.type() == IncidentPolicy.ActionType.ESCALATE).forEach(a ->
                         escalations.add(new Escalation(action.getExecutedAt().plus(a.after()), rule, a, alert)));

@@ -107,6 +107,11 @@ public final class SettingsFile {
         return values;
     }
 
+    /** This file, after checking that each key is one of {@code known}. */
+    public SettingsFile requireKnown(Set<String> known) {
+        return requireKnown(known, key -> false, null);
+    }
+
     /**
      * This file, after checking that each key is one of {@code known} or accepted by {@code alsoKnown}.
      *
