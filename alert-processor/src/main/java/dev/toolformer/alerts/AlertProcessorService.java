@@ -20,6 +20,9 @@ import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.Silence;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -40,7 +43,9 @@ public final class AlertProcessorService implements Service {
     private final AlertConfig config;
     private final FleetActions fleet;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private MeterRegistry meters = new CompositeMeterRegistry();
     private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
     private IncidentResponder responder;
 
     public AlertProcessorService(AlertConfig config, KafkaSettings kafka) {
@@ -52,6 +57,18 @@ public final class AlertProcessorService implements Service {
         this.config = Objects.requireNonNull(config, "config == null");
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
         this.fleet = Objects.requireNonNull(fleet, "fleet == null");
+    }
+
+    /**
+     * Publishes this service's figures on {@code registry} once started: {@link AlertMeters} and the Kafka Streams
+     * client's own metrics ({@code kafka_stream_*}). Without it they go nowhere.
+     */
+    public synchronized AlertProcessorService withMeters(MeterRegistry registry) {
+        if (streams != null) {
+            throw new IllegalStateException("meters must be given before start");
+        }
+        this.meters = Objects.requireNonNull(registry, "registry == null");
+        return this;
     }
 
     /**
@@ -85,8 +102,10 @@ public final class AlertProcessorService implements Service {
                     .orElseGet(() -> new IllegalStateException(doing + ": " + e, e)));
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meters);
         streams.start();
-        responder = new IncidentResponder(config, kafka, fleet, Clock.systemUTC());
+        responder = new IncidentResponder(config, kafka, fleet, Clock.systemUTC(), new AlertMeters(meters));
         responder.start();
         LOG.info("alert processor {} started with rules {} and {} incident rule(s)", config.applicationId(),
                 config.rules(), config.rules().incidents().rules().size());
@@ -142,6 +161,9 @@ public final class AlertProcessorService implements Service {
         boolean closed = true;
         if (responder != null) {
             closed = responder.close(timeout);
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
         }
         if (streams != null) {
             // Leave the group: the partitions move to the other instances (or to this one's successor) at once,

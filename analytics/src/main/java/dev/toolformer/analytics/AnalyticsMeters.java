@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * input records whose event time was clamped to the broker's time (an executor's clock off), records Streams
  * dropped (late beyond the grace, so in no aggregate) — what the {@code LateRecordsDropped} Prometheus rule alerts
  * on — and the spec's {@code speculation_accuracy_ratio}, one observation per closed speculation window of all
- * tools that had outcomes.
+ * tools that had outcomes — plus the Kafka Streams client's own metrics ({@code kafka_stream_*}).
  */
 public final class AnalyticsMeters {
     public static final String CLAMPED = "toolformer_analytics_event_time_clamped_total";
@@ -39,6 +39,7 @@ public final class AnalyticsMeters {
                 .serviceLevelObjectives(ACCURACY_BUCKETS)
                 .register(registry);
         analytics.onFinalSpeculationWindow(accuracyOf(accuracy));
+        analytics.bindStreamsMetrics(registry);
     }
 
     /** Records the accuracy of each final window over all tools that had outcomes (hits or misses) in {@code summary}. */

@@ -14,6 +14,8 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.common.service.StreamsLiveness;
 import dev.toolformer.schema.SpeculationWindow;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
@@ -37,6 +39,7 @@ public final class AnalyticsService implements Service {
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private final LongAdder clamped = new LongAdder();
     private volatile Consumer<SpeculationWindow> finalSpeculation = window -> { };
+    private volatile KafkaStreamsMetrics streamsMetrics;
 
     public AnalyticsService(AnalyticsConfig config, KafkaSettings kafka) {
         Objects.requireNonNull(config, "config == null");
@@ -126,13 +129,26 @@ public final class AnalyticsService implements Service {
         return dropped;
     }
 
-    /** The error that shut this client down, described for an operator; empty while it runs. */
+    /**
+     * Publishes the Kafka Streams client's own metrics ({@code kafka_stream_*}: process rates, commit latency,
+     * dropped records, state-store figures, and its consumers' and producers' metrics) on {@code registry}, until
+     * this service is closed.
+     */
+    public synchronized void bindStreamsMetrics(MeterRegistry registry) {
+        if (streamsMetrics != null) {
+            throw new IllegalStateException("Streams metrics already bound");
+        }
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+    }
+
     /** A stream thread that has not polled for {@link Service#DEFAULT_LIVENESS_LIMIT} while the app runs. */
     @Override
     public Optional<String> stalled() {
         return StreamsLiveness.stalled(streams, DEFAULT_LIVENESS_LIMIT);
     }
 
+    /** The error that shut this client down, described for an operator; empty while it runs. */
     @Override
     public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure.get());
@@ -141,6 +157,10 @@ public final class AnalyticsService implements Service {
     /** Stops processing, committing what was done; false if {@code timeout} passed first. */
     @Override
     public boolean close(Duration timeout) {
+        KafkaStreamsMetrics bound = streamsMetrics;
+        if (bound != null) {
+            bound.close();
+        }
         // Leave the group: the partitions move to the other instances (or to this one's successor) at once,
         // instead of after the session timeout (45 s) during which nobody would process them.
         return streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

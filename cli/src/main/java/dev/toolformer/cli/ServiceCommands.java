@@ -294,12 +294,14 @@ final class ServiceCommands {
             boolean onKubernetes = deployment != null && !deployment.isBlank();
             try (KubernetesFleet kubernetes = onKubernetes ? KubernetesFleet.inCluster(deployment,
                     settings.maxExecutors().orElseThrow(), options.kafka.settings()) : null) {
+                PrometheusMeterRegistry metrics = metrics("alert-processor");
                 AlertProcessorService service = new AlertProcessorService(settings.config(),
-                        options.kafka.settings(), onKubernetes ? kubernetes : FleetActions.recommendationsOnly());
+                        options.kafka.settings(), onKubernetes ? kubernetes : FleetActions.recommendationsOnly())
+                        .withMeters(metrics);
                 service.start();
                 AdminRoutes admin = new AdminRoutes(token, new AdminActions(options.kafka.settings()),
                         EnumSet.of(AdminRoutes.Scope.ALERTS));
-                return run("alert-processor", options, httpPort, metrics("alert-processor"), service, admin,
+                return run("alert-processor", options, httpPort, metrics, service, admin,
                         service.api()::register);
             }
         }

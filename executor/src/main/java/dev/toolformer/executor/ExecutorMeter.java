@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Every meter the executor publishes, declared once. The first four carry the names, labels and
- * buckets of the spec's "Application Metrics"; the {@code toolformer_executor_*} ones are ours.
+ * buckets of the spec's "Application Metrics"; the {@code toolformer_executor_*} ones are ours. The breakers'
+ * state and calls are published by resilience4j's Micrometer binder ({@code resilience4j_circuitbreaker_*},
+ * see {@link ExecutorMetrics#bindBreakers}).
  */
 enum ExecutorMeter {
     REQUESTS("orchestrator_requests_total", "Total orchestrator requests", Type.COUNTER,
@@ -21,9 +23,6 @@ enum ExecutorMeter {
     REJECTIONS("toolformer_executor_rejections_total",
             "Requests answered without running, by reason: client mistakes (REJECTED) and calls we could not"
                     + " serve (UNAVAILABLE: CircuitOpen, Throttled)", Type.COUNTER, "reason"),
-    BREAKER_STATE("toolformer_executor_circuit_breaker_state",
-            "Circuit breaker state per tool and provider: 0 closed, 1 half-open, 2 open, 3 forced open",
-            Type.GAUGE, "method", "provider"),
     BREAKER_TRANSITIONS("toolformer_executor_circuit_breaker_transitions_total",
             "Circuit breaker state changes per tool and provider, by the state entered (open, half_open, closed,"
                     + " forced_open)", Type.COUNTER, "method", "provider", "to"),

@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
+import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ToolResult;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +60,10 @@ final class ExecutorMetrics {
         gauge(ExecutorMeter.IN_FLIGHT_BYTES, inFlightBytes);
         gauge(ExecutorMeter.MAX_IN_FLIGHT, maxInFlight);
         gauge(ExecutorMeter.PAUSED_PARTITIONS, pausedPartitions);
+        // Every action at 0 from the start, so that increase() and rate() see the first command applied.
+        for (ControlAction action : ControlAction.values()) {
+            counter(ExecutorMeter.CONTROL_COMMANDS, "action", action.name());
+        }
     }
 
     private void gauge(ExecutorMeter meter, Supplier<Number> value) {
@@ -87,10 +94,13 @@ final class ExecutorMetrics {
         });
     }
 
-    void breakerState(String tool, String provider, Supplier<Number> state) {
-        ExecutorMeter m = ExecutorMeter.BREAKER_STATE;
-        Gauge.builder(m.meterName(), state).description(m.description())
-                .tags("method", tool, "provider", provider).register(registry);
+    /**
+     * Publishes the breakers of {@code breakers} with resilience4j's binder: {@code resilience4j_circuitbreaker_state}
+     * with one series per state (1 for the breaker's current one), call counts by kind, failure and slow-call rates;
+     * each tagged with the breaker's {@code method}, {@code provider} and {@code executor_id}.
+     */
+    void bindBreakers(CircuitBreakerRegistry breakers) {
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
@@ -38,6 +39,8 @@ final class Resilience {
     private final CircuitBreakerConfig breakerConfig;
     private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
     private final Map<Scope, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** The same breakers, for resilience4j's Micrometer binder (one {@code state} series per state, call counts). */
+    private final CircuitBreakerRegistry breakerRegistry;
     private final Set<Scope> forcedOpen = ConcurrentHashMap.newKeySet();
     /** Scopes opened with probing, and when their breakers may start to probe. */
     private final Map<Scope, Instant> probingFrom = new ConcurrentHashMap<>();
@@ -54,6 +57,8 @@ final class Resilience {
                 .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(5, config.breakerMinimumCalls())))
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .build();
+        this.breakerRegistry = CircuitBreakerRegistry.of(breakerConfig);
+        metrics.bindBreakers(breakerRegistry);
         config.providerRates().forEach((provider, rate) -> limiters.put(provider, limiter(provider, rate)));
     }
 
@@ -88,7 +93,8 @@ final class Resilience {
     /** The breaker of {@code tool} with {@code provider}, created closed (or forced open) on first use. */
     CircuitBreaker breaker(String tool, String provider) {
         return breakers.computeIfAbsent(new Scope(tool, provider), scope -> {
-            CircuitBreaker breaker = CircuitBreaker.of(tool + "/" + provider, breakerConfig);
+            CircuitBreaker breaker = breakerRegistry.circuitBreaker(tool + "/" + provider, breakerConfig,
+                    Map.of("method", tool, "provider", provider, "executor_id", config.executorId()));
             breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(tool, provider,
                     stateName(e.getStateTransition().getFromState()), stateName(e.getStateTransition().getToState())));
             Instant now = Instant.now();
@@ -100,7 +106,6 @@ final class Resilience {
             } else if (probeAt != null) {
                 breaker.transitionToOpenStateUntil(probeAt);
             }
-            metrics.breakerState(tool, provider, () -> stateCode(breaker.getState()));
             return breaker;
         });
     }
@@ -201,14 +206,5 @@ final class Resilience {
 
     private static String stateName(CircuitBreaker.State state) {
         return state.name().toLowerCase(Locale.ROOT);
-    }
-
-    private static int stateCode(CircuitBreaker.State state) {
-        return switch (state) {
-            case CLOSED, DISABLED, METRICS_ONLY -> 0;
-            case HALF_OPEN -> 1;
-            case OPEN -> 2;
-            case FORCED_OPEN -> 3;
-        };
     }
 }

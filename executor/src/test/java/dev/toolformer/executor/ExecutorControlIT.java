@@ -89,8 +89,10 @@ class ExecutorControlIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> applied(meters, ControlAction.OPEN_BREAKER) == 1);
             ToolResult rejected = runOne(harness, request("echo", "{}").setProvider("fragile").build());
             ToolResult otherProvider = runOne(harness, request("echo", "{}").setProvider("sturdy").build());
-            assertThat(meters.get("toolformer_executor_circuit_breaker_state").tags("method", "echo", "provider", "fragile")
-                    .gauge().value()).isEqualTo(3.0);
+            assertThat(meters.get("resilience4j.circuitbreaker.state").tags("method", "echo", "provider", "fragile",
+                    "state", "forced_open").gauge().value()).isEqualTo(1.0);
+            assertThat(meters.get("resilience4j.circuitbreaker.state").tags("method", "echo", "provider", "fragile",
+                    "state", "closed").gauge().value()).isEqualTo(0.0);
 
             harness.command("*", ControlAction.CLOSE_BREAKER,
                     ControlCommand.newBuilder().setTool("echo").setProvider("fragile"));
@@ -128,8 +130,8 @@ class ExecutorControlIT {
                             == ToolStatus.SUCCESS);
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 runOne(harness, request("echo", "{}").setProvider("recovering").build());
-                return meters.get("toolformer_executor_circuit_breaker_state").tags("method", "echo",
-                        "provider", "recovering").gauge().value() == 0.0;
+                return meters.get("resilience4j.circuitbreaker.state").tags("method", "echo",
+                        "provider", "recovering", "state", "closed").gauge().value() == 1.0;
             });
             assertThat(meters.get("toolformer_executor_circuit_breaker_transitions_total")
                     .tags("method", "echo", "provider", "recovering", "to", "closed").counter().count()).isEqualTo(1.0);

@@ -61,7 +61,7 @@ class NameLimitsIT {
                     .containsExactly(NameLimits.OTHER);
             assertThat(distinct(meters, "orchestrator_requests_total", "provider")).hasSizeLessThanOrEqualTo(limit + 2);
             assertThat(distinct(meters, "orchestrator_requests_total", "method")).hasSizeLessThanOrEqualTo(2);
-            assertThat(distinct(meters, "toolformer_executor_circuit_breaker_state", "provider"))
+            assertThat(distinct(meters, "resilience4j.circuitbreaker.state", "provider"))
                     .hasSizeLessThanOrEqualTo(limit + 2);
             assertThat(meters.get("toolformer_executor_names_overflowed_total").tag("kind", "provider").counter()
                     .count()).isGreaterThanOrEqualTo(10_000 - limit);

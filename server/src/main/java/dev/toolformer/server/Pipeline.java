@@ -142,7 +142,7 @@ public final class Pipeline implements AutoCloseable {
 
         alerts = new AlertProcessorService(AlertConfig.of(
                 options.alertRules() == null ? AlertRules.defaults() : options.alertRules(), streams.resolve("alerts")),
-                kafka, executors);
+                kafka, executors).withMeters(metrics);
         alerts.start();
         started.push(() -> alerts.close(Duration.ofSeconds(30)));
 

@@ -9,26 +9,29 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.common.kafka.KafkaSettings;
-import dev.toolformer.common.pricing.Pricing;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
-import dev.toolformer.executor.ExecutorConfig;
-import dev.toolformer.executor.ToolExecutor;
-import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import dev.toolformer.systemtests.faults.ServiceProcess;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.toolformer.systemtests.ops.MonitoringFiles;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,9 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What each service owns, it serves wherever it runs: the standalone {@code alert-processor} (its own JVM,
- * through the real CLI) answers {@code /api/alerts} with the alert it fired and {@code /api/silences}, and the
+ * through the real CLI) answers {@code /api/alerts} with the alert it fired and {@code /api/silences}, the
  * standalone {@code analytics} exports {@code speculation_accuracy_ratio} on its {@code /metrics} — not only the
- * all-in-one.
+ * all-in-one — and every metric name {@code config/monitoring/alert-rules.yml} and the Grafana dashboard use (read
+ * from those files) is exported by one of the three standalone services (executor, analytics, alert processor),
+ * beside each one's own: the alert processor's {@code toolformer_alerts_*}, the Streams apps' {@code kafka_stream_*},
+ * the executor's breakers by state.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -68,8 +74,7 @@ class StandaloneServicesIT {
                 """.formatted(rule, provider));
         int analyticsPort = freePort();
         int alertsPort = freePort();
-        ExecutorConfig executorConfig = ExecutorConfig.builder(cluster.uniqueName("executor"))
-                .groupId(cluster.uniqueName("executor-group")).build();
+        int executorPort = freePort();
         try (ServiceProcess analytics = ServiceProcess.start(dir.resolve("analytics.log"), "analytics",
                 "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", cluster.uniqueName("analytics"),
                 "--data-dir", dir.resolve("analytics").toString(), "--http-port", String.valueOf(analyticsPort));
@@ -77,10 +82,12 @@ class StandaloneServicesIT {
                      "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", cluster.uniqueName("alerts"),
                      "--data-dir", dir.resolve("alerts").toString(), "--http-port", String.valueOf(alertsPort),
                      "--rules", rules.toString());
-             ToolExecutor executor = new ToolExecutor(executorConfig, kafka, ToolRegistry.discover(),
-                     Pricing.defaults(), new SimpleMeterRegistry());
-             ToolformerClient client = new ToolformerClient(kafka)) {
-            executor.start();
+             ServiceProcess executor = ServiceProcess.start(dir.resolve("executor.log"), "executor",
+                     "--bootstrap-servers", kafka.bootstrapServers(), "--executor-id", cluster.uniqueName("executor"),
+                     "--data-dir", dir.resolve("executor").toString(), "--http-port", String.valueOf(executorPort));
+             ToolformerClient client = new ToolformerClient(kafka);
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.producer(cluster.uniqueName("raw")),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
             List<CompletableFuture<ToolResult>> calls = List.of(1, 2, 3).stream()
                     .map(i -> client.submit(client.newRequest("echo", "{\"n\":" + i + "}", Duration.ofSeconds(10))
                             .setProvider(provider).build(), Duration.ofSeconds(120)))
@@ -88,10 +95,12 @@ class StandaloneServicesIT {
             for (CompletableFuture<ToolResult> call : calls) {
                 assertThat(call.get().getStatus()).isEqualTo(ToolStatus.SUCCESS);
             }
+            sendWhatTheOtherSeriesCount(client, raw, provider);
 
             await().atMost(Duration.ofSeconds(180)).ignoreExceptionsInstanceOf(IOException.class)
                     .failFast("alert-processor exited: " + alerts.output(), () -> !alerts.isAlive())
                     .failFast("analytics exited: " + analytics.output(), () -> !analytics.isAlive())
+                    .failFast("executor exited: " + executor.output(), () -> !executor.isAlive())
                     .untilAsserted(() -> {
                         JsonNode firing = JSON.readTree(get(alertsPort, "/api/alerts"));
                         assertThat(firing.isArray()).isTrue();
@@ -101,7 +110,67 @@ class StandaloneServicesIT {
             assertThat(get(analyticsPort, "/metrics"))
                     .contains("speculation_accuracy_ratio_bucket{le=\"0.5\"}")
                     .contains("toolformer_analytics_dropped_records_total");
+
+            // Every metric name the Prometheus rules and the Grafana dashboard use is exported by some service.
+            Set<String> used = MonitoringFiles.usedMetricNames();
+            used.remove("up"); // Prometheus' own series, one per scrape target
+            assertThat(used).as("metric names of config/monitoring").hasSizeGreaterThan(10);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class)
+                    .untilAsserted(() -> {
+                        Set<String> exported = new TreeSet<>();
+                        for (int port : List.of(executorPort, analyticsPort, alertsPort)) {
+                            exported.addAll(names(get(port, "/metrics")));
+                        }
+                        assertThat(exported).containsAll(used);
+                    });
+            long firing = 0;
+            for (JsonNode alert : JSON.readTree(get(alertsPort, "/api/alerts"))) {
+                firing += alert.path("rule").asText().equals(rule) ? 1 : 0;
+            }
+            String alertMetrics = get(alertsPort, "/metrics");
+            assertThat(firing).as("one alert per tool of the provider: echo, simulated").isEqualTo(2);
+            assertThat(alertMetrics).contains("toolformer_alerts_firing{rule=\"" + rule + "\",severity=\"info\"} "
+                            + firing + ".0")
+                    .contains("toolformer_alerts_transitions_total{rule=\"" + rule + "\",state=\"firing\"}")
+                    .contains("kafka_stream_");
+            assertThat(get(analyticsPort, "/metrics")).contains("kafka_stream_");
+            assertThat(get(executorPort, "/metrics"))
+                    .containsPattern("resilience4j_circuitbreaker_state\\{[^}]*provider=\"" + provider
+                            + "\"[^}]*state=\"closed\"[^}]*} 1.0");
         }
+    }
+
+    /**
+     * What the other series of the rules and the dashboard count: a priced call, a retried one, a request for no
+     * tool, and a record that is no request at all.
+     */
+    private static void sendWhatTheOtherSeriesCount(ToolformerClient client, KafkaProducer<byte[], byte[]> raw,
+                                                    String provider) throws Exception {
+        assertThat(client.submit(client.newRequest("simulated", "{\"input_tokens\":1000,\"output_tokens\":1000}",
+                Duration.ofSeconds(10)).setProvider("openai").setModel("gpt-4o").build(), Duration.ofSeconds(60))
+                .get().getStatus()).isEqualTo(ToolStatus.SUCCESS);
+        assertThat(client.submit(client.newRequest("simulated", "{\"fail_probability\":1,\"retriable\":true}",
+                Duration.ofSeconds(10)).setProvider(provider).build(), Duration.ofSeconds(60))
+                .get().getAttempts()).isGreaterThan(1);
+        assertThat(client.submit(client.newRequest("no-such-tool", "{}", Duration.ofSeconds(10)).build(),
+                Duration.ofSeconds(60)).get().getStatus()).isEqualTo(ToolStatus.REJECTED);
+        raw.send(new ProducerRecord<>(Topics.REQUESTS.name(), "garbage".getBytes(StandardCharsets.UTF_8),
+                "not an Avro request".getBytes(StandardCharsets.UTF_8))).get();
+    }
+
+    /** The sample names of a Prometheus text exposition. */
+    private static Set<String> names(String exposition) {
+        Set<String> names = new TreeSet<>();
+        for (String line : exposition.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                int end = 0;
+                while (end < line.length() && line.charAt(end) != '{' && line.charAt(end) != ' ') {
+                    end++;
+                }
+                names.add(line.substring(0, end));
+            }
+        }
+        return names;
     }
 
     private String get(int port, String path) throws IOException, InterruptedException {

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.toolformer.alerts.AlertMeters;
 import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
 import dev.toolformer.alerts.rules.AlertRule;
 import dev.toolformer.alerts.rules.IncidentPolicy;
@@ -52,9 +53,10 @@ final class ActionRunner {
     private final IncidentPolicy policy;
     private final String issuedBy;
     private final Clock clock;
+    private final AlertMeters meters;
 
     ActionRunner(Producer<String, byte[]> producer, Supplier<Admin> admin, FleetActions fleet,
-                 WebhookSender webhooks, IncidentPolicy policy, String issuedBy, Clock clock) {
+                 WebhookSender webhooks, IncidentPolicy policy, String issuedBy, Clock clock, AlertMeters meters) {
         this.producer = producer;
         this.admin = admin;
         this.fleet = fleet;
@@ -62,6 +64,7 @@ final class ActionRunner {
         this.policy = policy;
         this.issuedBy = issuedBy;
         this.clock = clock;
+        this.meters = meters;
     }
 
     void run(ResponsePlanner.Run task) {
@@ -130,6 +133,7 @@ final class ActionRunner {
     /** Sends one grouped notification and records one {@code notify} action per alert in it. */
     void notify(Notification n) {
         WebhookSender.Result r = webhooks.send(policy.receivers().get(n.receiver()), n, "");
+        meters.notification(n.receiver(), r.ok());
         String notification = UUID.randomUUID().toString();
         for (AlertEvent alert : n.alerts()) {
             Map<String, String> params = new LinkedHashMap<>();
@@ -267,6 +271,7 @@ final class ActionRunner {
                 .setExecutedAt(clock.instant())
                 .build();
         LOG.info("incident {} {}: {} {}", record.getIncidentId(), action, outcome, record.getDetail());
+        meters.action(action, outcome);
         producer.send(new ProducerRecord<>(Topics.INCIDENTS.name(), record.getIncidentId(),
                 Topics.INCIDENTS.valueSerde().serializer().serialize(Topics.INCIDENTS.name(), record)), (md, e) -> {
                     if (e != null) {

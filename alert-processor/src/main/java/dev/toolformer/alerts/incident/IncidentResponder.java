@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertMeters;
 import dev.toolformer.alerts.TopicView;
 import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.alerts.silence.Mutes;
@@ -98,13 +99,15 @@ public final class IncidentResponder implements AutoCloseable {
     /** System.nanoTime() when the loop last came round; 0 until it started. */
     private volatile long lastProgressNanos;
     private final Duration historyTimeout;
+    private final AlertMeters meters;
     private Admin admin;
     private volatile boolean running = true;
     /** Set once the first assignment after {@link #recover()} is in: later ones take runs back. */
     private boolean recalledAtStart;
 
-    public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock) {
-        this(config, kafka, fleet, clock, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
+    public IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock,
+                             AlertMeters meters) {
+        this(config, kafka, fleet, clock, meters, new KafkaConsumer<>(kafka.consumer(responderGroup(config),
                         responderGroup(config))), new KafkaProducer<>(kafka.producer(responderGroup(config))),
                 new TopicView<>(kafka, Silences.TOPIC.name(), Silences.SERDE::decode, (k, v) -> true),
                 new TopicView<>(kafka, Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),
@@ -112,7 +115,7 @@ public final class IncidentResponder implements AutoCloseable {
     }
 
     /** A responder on these clients and views (which it owns and closes); for tests with mock clients. */
-    IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock,
+    IncidentResponder(AlertConfig config, KafkaSettings kafka, FleetActions fleet, Clock clock, AlertMeters meters,
                       Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, TopicView<Silence> silences,
                       TopicView<AlertEvent> firing, Duration historyTimeout) {
         this.historyTimeout = historyTimeout;
@@ -128,8 +131,10 @@ public final class IncidentResponder implements AutoCloseable {
         this.grouper = new NotificationGrouper(policy.route());
         this.mutes = new Mutes(silences.values(), firing.values(), policy.inhibitions());
         WebhookSender webhooks = new WebhookSender(Duration.ofMillis(500), Duration.ofSeconds(10));
+        this.meters = meters;
         this.runner = new ActionRunner(producer, () -> admin(kafka), fleet, webhooks, policy, config.applicationId(),
-                clock);
+                clock, meters);
+        meters.bindFiring(config.rules().rules(), firing::values);
         this.thread = Thread.ofPlatform().name("incident-responder-" + config.applicationId()).unstarted(this::run);
     }
 
@@ -320,6 +325,7 @@ public final class IncidentResponder implements AutoCloseable {
                     }
                     continue;
                 }
+                meters.transition(alert);
                 if (alert.getState() == AlertState.RESOLVED) {
                     grouper.resolve(alert);
                 }

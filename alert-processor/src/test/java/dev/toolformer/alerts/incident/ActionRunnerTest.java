@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.toolformer.alerts.AlertMeters;
 import dev.toolformer.alerts.Records;
 import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.alerts.rules.IncidentPolicy;
@@ -25,6 +26,7 @@ import dev.toolformer.schema.AlertState;
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ControlCommand;
 import dev.toolformer.schema.IncidentAction;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,6 +40,7 @@ class ActionRunnerTest {
 
     private final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(),
             new ByteArraySerializer());
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @Test
     void shouldRecordAScaleUpNothingCouldActOnAsRecommendedNotExecuted() {
@@ -48,6 +51,8 @@ class ActionRunnerTest {
         assertThat(action.getAction()).isEqualTo("scale_up");
         assertThat(action.getOutcome()).isEqualTo(ActionOutcome.RECOMMENDED);
         assertThat(action.getDetail()).startsWith("no scaler configured").contains("add one executor instance");
+        assertThat(meters.get(AlertMeters.ACTIONS).tags("action", "scale_up", "outcome", "recommended").counter()
+                .count()).isEqualTo(1.0);
     }
 
     @Test
@@ -136,6 +141,8 @@ class ActionRunnerTest {
                             + " failing: 503 in \\d+ ms"),
                     closed -> assertThat(closed).startsWith("http://127.0.0.1:" + closedPort
                             + "/health/ready unreachable: ConnectException"));
+            assertThat(meters.get(AlertMeters.ACTIONS).tags("action", "check_dependencies", "outcome", "failed")
+                    .counter().count()).isEqualTo(1.0);
         } finally {
             server.stop(0);
         }
@@ -145,7 +152,7 @@ class ActionRunnerTest {
         return new ActionRunner(producer, () -> {
             throw new IllegalStateException("no Kafka in this test");
         }, fleet, new WebhookSender(Duration.ofMillis(10), Duration.ofMillis(10)),
-                AlertRules.defaults().incidents(), "test", Clock.systemUTC());
+                AlertRules.defaults().incidents(), "test", Clock.systemUTC(), new AlertMeters(meters));
     }
 
     private static ResponsePlanner.Run run(IncidentPolicy.Action action) {

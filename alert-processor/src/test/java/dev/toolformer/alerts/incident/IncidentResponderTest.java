@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.toolformer.alerts.AlertConfig;
+import dev.toolformer.alerts.AlertMeters;
 import dev.toolformer.alerts.Records;
 import dev.toolformer.alerts.TopicView;
 import dev.toolformer.alerts.rules.AlertRules;
@@ -145,7 +146,8 @@ class IncidentResponderTest {
     private static IncidentResponder responder(Path dir, MockConsumer<String, byte[]> consumer,
                                                MockProducer<String, byte[]> producer) {
         AlertConfig config = new AlertConfig("responder-test", AlertRules.defaults(), dir);
-        return new IncidentResponder(config, NOWHERE, FleetActions.recommendationsOnly(), Clock.systemUTC(), consumer,
+        return new IncidentResponder(config, NOWHERE, FleetActions.recommendationsOnly(), Clock.systemUTC(),
+                AlertMeters.none(), consumer,
                 producer, new TopicView<>(emptyTopic(Silences.TOPIC.name()), Silences.TOPIC.name(),
                 Silences.SERDE::decode, (k, v) -> true), new TopicView<>(emptyTopic(Topics.ALERTS.name()),
                 Topics.ALERTS.name(), ALERTS::decode, (k, v) -> v.getState() == AlertState.FIRING),

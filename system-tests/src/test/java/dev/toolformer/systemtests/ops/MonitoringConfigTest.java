@@ -1,9 +1,14 @@
 package dev.toolformer.systemtests.ops;
 
+import static dev.toolformer.systemtests.ops.MonitoringFiles.alertRules;
+import static dev.toolformer.systemtests.ops.MonitoringFiles.dashboardExprs;
+import static dev.toolformer.systemtests.ops.MonitoringFiles.list;
+import static dev.toolformer.systemtests.ops.MonitoringFiles.map;
+import static dev.toolformer.systemtests.ops.MonitoringFiles.metricNames;
+import static dev.toolformer.systemtests.ops.MonitoringFiles.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,7 +32,6 @@ import dev.toolformer.analytics.AnalyticsMeters;
 import dev.toolformer.systemtests.RequiredTools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -42,18 +44,18 @@ import org.yaml.snakeyaml.Yaml;
 class MonitoringConfigTest {
     private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
     private static final Path MONITORING = Path.of("../config/monitoring");
-    private static final Path RULES = MONITORING.resolve("alert-rules.yml");
+    private static final Path RULES = MonitoringFiles.RULES;
     private static final Path RULE_TESTS = MONITORING.resolve("alert-rules.test.yml");
     private static final Path PROMETHEUS = MONITORING.resolve("prometheus.yml");
     private static final Path GRAFANA = MONITORING.resolve("grafana");
     private static final Path ALERT_PROCESSOR_RULES = Path.of("../config/alerts/rules.yaml");
-    private static final Path DASHBOARD = GRAFANA.resolve("dashboards/toolformer.json");
+    private static final Path DASHBOARD = MonitoringFiles.DASHBOARD;
 
     /** What {@code dev.toolformer.executor.ExecutorMeter} declares, as Prometheus names. */
     private static final Set<String> EXECUTOR_METERS = Set.of(
             "orchestrator_requests_total", "orchestrator_request_duration_seconds", "active_tool_executions",
             "api_costs_total", "toolformer_executor_retries_total", "toolformer_executor_dead_letters_total",
-            "toolformer_executor_rejections_total", "toolformer_executor_circuit_breaker_state",
+            "toolformer_executor_rejections_total",
             "toolformer_executor_in_flight", "toolformer_executor_max_in_flight",
             "toolformer_executor_paused_partitions", "toolformer_executor_control_commands_total");
     /** What {@code dev.toolformer.analytics.AnalyticsMeters} registers for the analytics service. */
@@ -63,7 +65,8 @@ class MonitoringConfigTest {
     private static final Set<String> HISTOGRAMS = Set.of("orchestrator_request_duration_seconds", "speculation_accuracy_ratio");
     /** The spec's other metrics, Micrometer's Kafka client and JVM binders, and Prometheus' own {@code up}. */
     private static final Set<String> OTHERS = Set.of("memory_usage_bytes", "memory_usage_ratio", "cpu_usage_percent",
-            "kafka_consumer_fetch_manager_records_lag_max", "jvm_memory_used_bytes", "process_cpu_usage", "up");
+            "kafka_consumer_fetch_manager_records_lag_max", "jvm_memory_used_bytes", "process_cpu_usage", "up",
+            "resilience4j_circuitbreaker_state");
     /** Every series name a scrape of the services can contain that these files may use. */
     static final Set<String> PUBLISHED = published();
 
@@ -71,9 +74,6 @@ class MonitoringConfigTest {
     /** Alerts on the pipeline's own health, beyond the spec's: name to {@code for} duration, severity and team. */
     private static final Map<String, String> PIPELINE_ALERTS = Map.of("LateRecordsDropped", "0m warning platform");
     private static final Map<String, String> ALL_ALERTS = allAlerts();
-    private static final Set<String> PROMQL_KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
-            "on", "ignoring", "group_left", "group_right", "inf", "nan", "atan2");
-    private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.$])([a-zA-Z_:][\\w:]*)(\\s*\\()?");
 
     private static Set<String> published() {
         Set<String> names = new TreeSet<>(OTHERS);
@@ -276,40 +276,6 @@ class MonitoringConfigTest {
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    /** Metric names an expression selects: identifiers outside strings, matchers, ranges and grouping clauses that are not functions or keywords. */
-    static Set<String> metricNames(String expr) {
-        String s = expr.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")
-                .replaceAll("'(?:[^'\\\\]|\\\\.)*'", "''")
-                .replaceAll("\\{[^}]*}", " ")
-                .replaceAll("\\[[^]]*]", " ")
-                .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ");
-        Set<String> names = new TreeSet<>();
-        Matcher m = IDENTIFIER.matcher(s);
-        while (m.find()) {
-            if (m.group(2) == null && !PROMQL_KEYWORDS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
-                names.add(m.group(1));
-            }
-        }
-        return names;
-    }
-
-    private static List<String> dashboardExprs() throws IOException {
-        List<String> exprs = new ArrayList<>();
-        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
-            panel.path("targets").forEach(t -> exprs.add(t.path("expr").asText()));
-        }
-        assertThat(exprs).isNotEmpty();
-        return exprs;
-    }
-
-    private static List<Map<String, Object>> alertRules() throws IOException {
-        List<Map<String, Object>> rules = new ArrayList<>();
-        for (Object group : list(yaml(RULES).get("groups"))) {
-            list(map(group).get("rules")).forEach(rule -> rules.add(map(rule)));
-        }
-        return rules;
-    }
-
     private record Result(int exitCode, String output) { }
 
     private static Result promtool(String... args) throws IOException, InterruptedException {
@@ -321,23 +287,6 @@ class MonitoringConfigTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
         return new Result(process.exitValue(), output);
-    }
-
-    private static Map<String, Object> yaml(Path file) throws IOException {
-        try (Reader in = Files.newBufferedReader(file)) {
-            return new Yaml(new LoaderOptions()).load(in);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        assertThat(value).isInstanceOf(Map.class);
-        return (Map<String, Object>) value;
-    }
-
-    private static List<Object> list(Object value) {
-        assertThat(value).isInstanceOf(List.class);
-        return new ArrayList<>((List<?>) value);
     }
 
     private static List<String> strings(Object value) {
