@@ -7,7 +7,6 @@ import dev.toolformer.server.HealthChecks;
 import dev.toolformer.server.ProcessMeters;
 import dev.toolformer.server.dashboard.DashboardFeed;
 import dev.toolformer.server.dashboard.DashboardRoutes;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,8 +29,7 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProcessMeters.bind(metrics, "dashboard");
+        PrometheusMeterRegistry metrics = ProcessMeters.registry("dashboard");
         try (UntilStopped signal = new UntilStopped();
              DashboardFeed feed = new DashboardFeed(kafka.settings());
              DashboardRoutes routes = new DashboardRoutes(feed);

@@ -32,7 +32,6 @@ import dev.toolformer.server.AdminToken;
 import dev.toolformer.server.HealthChecks;
 import dev.toolformer.server.ProcessMeters;
 import io.javalin.config.JavalinConfig;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,9 +94,7 @@ final class ServiceCommands {
     }
 
     private static PrometheusMeterRegistry metrics(String component) {
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProcessMeters.bind(metrics, component);
-        return metrics;
+        return ProcessMeters.registry(component);
     }
 
     @Command(name = "executor", mixinStandardHelpOptions = true,

@@ -24,6 +24,10 @@ public final class AdminHttpServer implements AutoCloseable {
         this.app = app;
     }
 
+    private static final String OPENMETRICS = "application/openmetrics-text";
+    private static final String OPENMETRICS_TYPE = OPENMETRICS + "; version=1.0.0; charset=utf-8";
+    private static final String TEXT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
     /** Serves health, metrics and the routes {@code more} adds; no admin endpoints. */
     public static AdminHttpServer start(String host, int port, PrometheusMeterRegistry metrics, HealthChecks health,
                                  Consumer<JavalinConfig> more) {
@@ -46,8 +50,13 @@ public final class AdminHttpServer implements AutoCloseable {
                 var report = health.report();
                 ctx.status("UP".equals(report.get("status")) ? 200 : 503).json(report);
             });
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                    .result(metrics.scrape()));
+            config.routes.get("/metrics", ctx -> {
+                // OpenMetrics (with the histograms' trace exemplars) for a scraper that asks for it, else the
+                // classic text format.
+                String accept = ctx.header("Accept");
+                String type = accept != null && accept.contains(OPENMETRICS) ? OPENMETRICS_TYPE : TEXT_TYPE;
+                ctx.contentType(type).result(metrics.scrape(type));
+            });
             if (admin != null) {
                 admin.register(config);
             }

@@ -25,7 +25,6 @@ import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.server.dashboard.DashboardFeed;
 import dev.toolformer.server.dashboard.DashboardRoutes;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -95,7 +94,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry metrics = ProcessMeters.registry("all-in-one");
     private KafkaSettings kafka;
     /** The most executors the alert processor's scale_up action may run in the all-in-one. */
     static final int MAX_EXECUTORS = 4;
@@ -117,7 +116,6 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startAll(Options options) {
-        ProcessMeters.bind(metrics, "all-in-one");
         if (options.cluster() == null) {
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.dataDir().resolve("kafka"), options.brokerPort());
             started.push(broker);

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -11,6 +12,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * The process-level meters of every service, with the spec's names: {@code memory_usage_bytes} and
@@ -19,6 +23,17 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
  */
 public final class ProcessMeters {
     private ProcessMeters() {
+    }
+
+    /**
+     * A Prometheus registry for the process of {@code component} (e.g. "executor"), with the meters of
+     * {@link #bind} and trace exemplars on its histograms ({@link TraceExemplars}).
+     */
+    public static PrometheusMeterRegistry registry(String component) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+                new PrometheusRegistry(), Clock.SYSTEM, new TraceExemplars());
+        bind(registry, component);
+        return registry;
     }
 
     /** Binds the JVM, process and spec resource meters for {@code component} (e.g. "executor"). */

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.common.pricing.Pricing;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
 import dev.toolformer.producer.ToolformerClient;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A scrape of a running all-in-one has every metric of the spec, with its labels and buckets, and
  * values that match what was sent; {@code promtool check metrics} finds no problem in it (when
- * Debian's prometheus package is installed, as .ci/run does); readiness lists its checks.
+ * Debian's prometheus package is installed, as .ci/run does); asked for OpenMetrics, it links latency buckets to
+ * trace ids (exemplars); readiness lists its checks.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -47,6 +49,7 @@ class MetricsIT {
         String provider = cluster.uniqueName("metrics").replace('-', '_');
         Pipeline.Options options = new Pipeline.Options(cluster.settings(), data, 0, "127.0.0.1", 0, 6, (short) 1,
                 Duration.ofSeconds(5), null);
+        Tracing.configure(1.0, null); // every request sampled: each latency bucket gets an exemplar
         try (Pipeline pipeline = Pipeline.start(options);
              ToolformerClient client = new ToolformerClient(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
@@ -91,6 +94,17 @@ class MetricsIT {
             if (Files.isExecutable(PROMTOOL)) {
                 assertThat(promtoolCheckMetrics(scrape)).isEmpty();
             }
+
+            // A scraper that asks for OpenMetrics gets it, with trace exemplars on the latency buckets.
+            HttpResponse<String> open = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8,text/plain;q=0.5")
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(open.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type)
+                    .startsWith("application/openmetrics-text"));
+            assertThat(open.body()).endsWith("# EOF\n").containsPattern("orchestrator_request_duration_seconds_bucket"
+                    + "\\{method=\"echo\",provider=\"" + provider + "\"[^}]*} \\d+ # \\{[^}]*trace_id=\"[0-9a-f]{32}\"");
+        } finally {
+            Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
         }
     }
 

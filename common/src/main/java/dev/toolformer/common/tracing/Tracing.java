@@ -10,6 +10,8 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -82,13 +84,34 @@ public final class Tracing {
     private static OpenTelemetrySdk build(double ratio, SpanExporter exporter) {
         SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(ratio)));
-        if (exporter != null) {
-            SpanProcessor processor = BatchSpanProcessor.builder(exporter).build();
-            provider.addSpanProcessor(processor);
-        }
+        // Without any processor the SDK hands out a no-op tracer, whose spans have no ids: no trace id in the logs,
+        // the results' headers or the metrics' exemplars. Without an exporter, spans are created (ids, sampling) and
+        // dropped at their end.
+        provider.addSpanProcessor(exporter != null ? BatchSpanProcessor.builder(exporter).build() : new IdsOnly());
         return OpenTelemetrySdk.builder()
                 .setTracerProvider(provider.build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
+    }
+
+    /** A processor that keeps nothing: it only makes the SDK create real spans. */
+    private static final class IdsOnly implements SpanProcessor {
+        @Override
+        public void onStart(Context parentContext, ReadWriteSpan span) {
+        }
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {
+        }
+
+        @Override
+        public boolean isEndRequired() {
+            return false;
+        }
     }
 }
