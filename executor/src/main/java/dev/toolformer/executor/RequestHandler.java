@@ -183,8 +183,10 @@ final class RequestHandler {
              MDC.MDCCloseable c = MDC.putCloseable("correlation_id", request.getCorrelationId());
              MDC.MDCCloseable t = MDC.putCloseable("trace_id", span.getSpanContext().getTraceId());
              MDC.MDCCloseable s = MDC.putCloseable("span_id", span.getSpanContext().getSpanId())) {
+            ToolEvents.started(request);
             ToolResult result = execute(record, request, work);
             if (result != null) {
+                ToolEvents.finished(request, result);
                 span.setAttribute("toolformer.status", result.getStatus().name());
                 span.setAttribute("gen_ai.usage.input_tokens", result.getInputTokens());
                 span.setAttribute("gen_ai.usage.output_tokens", result.getOutputTokens());

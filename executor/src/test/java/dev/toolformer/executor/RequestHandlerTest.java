@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +14,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
@@ -31,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * What happens to a finished record whose outcome the broker has not acknowledged, with a
@@ -124,16 +130,55 @@ class RequestHandlerTest {
         assertThat(small.limit().admits(record(1))).isTrue();
     }
 
+    @Test
+    void shouldLogTheStructuredEventsOfEachExecution() {
+        Logger events = (Logger) LoggerFactory.getLogger(ToolEvents.LOGGER);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        events.addAppender(appender);
+        events.setLevel(Level.INFO);
+        ToolRequest ok = request("echo", "{}").setProvider("local").setModel("none").build();
+        ToolRequest missing = request("no-such-tool", "{}").setProvider("local").setModel("none").build();
+        try {
+            handler.start(record(0, ok), 1);
+            handler.start(record(1, missing), 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> appender.list.size() == 4);
+        } finally {
+            events.detachAppender(appender);
+        }
+
+        Map<String, Map<String, Object>> byEvent = new HashMap<>();
+        for (ILoggingEvent e : appender.list) {
+            Map<String, Object> fields = new HashMap<>();
+            e.getKeyValuePairs().forEach(kv -> fields.put(kv.key, kv.value));
+            fields.put("level", e.getLevel().toString());
+            fields.put("message", e.getFormattedMessage());
+            byEvent.put(fields.get("event") + " " + fields.get("tool"), fields);
+        }
+        assertThat(byEvent).containsOnlyKeys("tool_execution_started echo", "tool_execution_completed echo",
+                "tool_execution_started no-such-tool", "tool_execution_failed no-such-tool");
+        assertThat(byEvent.get("tool_execution_completed echo")).containsEntry("status", "SUCCESS")
+                .containsEntry("provider", "local").containsEntry("model", "none").containsEntry("level", "INFO")
+                .containsKeys("duration_ms", "attempts").doesNotContainKey("error");
+        assertThat(byEvent.get("tool_execution_failed no-such-tool")).containsEntry("status", "REJECTED")
+                .containsEntry("level", "WARN").containsEntry("error_type", "UnknownTool")
+                .containsKeys("duration_ms", "error");
+        assertThat((String) byEvent.get("tool_execution_failed no-such-tool").get("message"))
+                .contains(missing.getRequestId());
+    }
+
+    private static ConsumerRecord<String, byte[]> record(long offset, ToolRequest request) {
+        byte[] value = REQUESTS.encode(request);
+        return new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, 0L,
+                TimestampType.CREATE_TIME, request.getRequestId().length(), value.length,
+                request.getRequestId(), value, new RecordHeaders(), Optional.empty());
+    }
+
     private static ConsumerRecord<String, byte[]> record(long offset) {
         return record(offset, 0);
     }
 
     private static ConsumerRecord<String, byte[]> record(long offset, int padding) {
-        ToolRequest request = request("echo", "{\"pad\":\"" + "p".repeat(padding) + "\"}").build();
-        byte[] value = REQUESTS.encode(request);
-        return new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, 0L,
-                TimestampType.CREATE_TIME, request.getRequestId().length(), value.length,
-                request.getRequestId(), value, new RecordHeaders(),
-                Optional.empty());
+        return record(offset, request("echo", "{\"pad\":\"" + "p".repeat(padding) + "\"}").build());
     }
 }

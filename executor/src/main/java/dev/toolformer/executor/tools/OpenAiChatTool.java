@@ -16,11 +16,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.security.Redactor;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 
 /**
  * Calls an OpenAI-compatible chat-completions endpoint ({@code POST {base}/chat/completions}).
@@ -67,6 +72,32 @@ public final class OpenAiChatTool implements Tool {
         maxTokens(args, request);
 
         URI endpoint = endpoint();
+        // One client span per provider call (the spec's llm_request), a child of the executor's execute_tool span:
+        // GenAI and HTTP attributes, token usage, the error recorded when the call fails.
+        Span span = Tracing.tracer().spanBuilder("llm_request")
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute("gen_ai.operation.name", "chat")
+                .setAttribute("gen_ai.system", "openai")
+                .setAttribute("gen_ai.request.model", model)
+                .setAttribute("server.address", endpoint.getHost())
+                .setAttribute("url.full", describe(endpoint))
+                .startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            ToolOutput out = chat(endpoint, request, model, call, span);
+            span.setAttribute("gen_ai.usage.input_tokens", out.inputTokens());
+            span.setAttribute("gen_ai.usage.output_tokens", out.outputTokens());
+            return out;
+        } catch (Exception e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private static ToolOutput chat(URI endpoint, ObjectNode request, String model, ToolCall call, Span span)
+            throws Exception {
         String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
         Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
         HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
@@ -90,6 +121,7 @@ public final class OpenAiChatTool implements Tool {
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + clean(e.getMessage(), key)), null);
         }
         int status = response.statusCode();
+        span.setAttribute("http.response.status_code", status);
         if (status == 429 || status >= 500) {
             throw new RetriableToolException("openai-chat: " + describe(endpoint) + " returned " + status + errorDetail(body, key));
         }

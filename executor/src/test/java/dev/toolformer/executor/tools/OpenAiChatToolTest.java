@@ -10,6 +10,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,10 +20,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.toolformer.common.security.Redactor;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +123,60 @@ class OpenAiChatToolTest {
         assertThat(REQUEST.get()).isEqualTo(JSON.readTree(
                 "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Capital of France?\"}]}"));
         assertThat(out.outputJson()).doesNotContain(KEY);
+    }
+
+    @Test
+    void shouldWrapEachProviderCallInAnLlmRequestClientSpanUnderTheExecutionsSpan() throws Exception {
+        List<SpanData> finished = new CopyOnWriteArrayList<>();
+        Tracing.configure(1.0, new SpanExporter() {
+            @Override
+            public CompletableResultCode export(Collection<SpanData> spans) {
+                finished.addAll(spans);
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess();
+            }
+        });
+        try {
+            Span execution = Tracing.tracer().spanBuilder("execute_tool openai-chat").startSpan();
+            try (Scope scope = execution.makeCurrent()) {
+                tool.execute(call(question()));
+                answer(503, "{\"error\":{\"message\":\"overloaded\"}}");
+                assertThatThrownBy(() -> tool.execute(call(question()))).isInstanceOf(RetriableToolException.class);
+            } finally {
+                execution.end();
+            }
+            Tracing.configure(1.0, null); // flushes the batch of the exporter above
+
+            List<SpanData> calls = finished.stream()
+                    .filter(span -> span.getName().equals("llm_request")).toList();
+            assertThat(calls).hasSize(2).allSatisfy(span -> {
+                assertThat(span.getKind()).isEqualTo(SpanKind.CLIENT);
+                assertThat(span.getParentSpanId()).isEqualTo(execution.getSpanContext().getSpanId());
+                assertThat(span.getAttributes().get(AttributeKey.stringKey("gen_ai.request.model")))
+                        .isEqualTo("gpt-4o-mini");
+            });
+            SpanData ok = calls.get(0);
+            assertThat(ok.getAttributes().get(AttributeKey.longKey("gen_ai.usage.input_tokens"))).isEqualTo(17);
+            assertThat(ok.getAttributes().get(AttributeKey.longKey("gen_ai.usage.output_tokens"))).isEqualTo(3);
+            assertThat(ok.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(200);
+            assertThat(ok.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+            SpanData failed = calls.get(1);
+            assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+            assertThat(failed.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(503);
+            assertThat(failed.getEvents()).anySatisfy(event -> assertThat(event.getName()).isEqualTo("exception"));
+            assertThat(failed.toString()).doesNotContain(KEY);
+        } finally {
+            Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
+        }
     }
 
     @Test

@@ -22,13 +22,26 @@ public final class Logging {
         JSON
     }
 
+    /**
+     * Level of the structured tool-execution events ({@code toolformer.tool-events}): INFO (all), WARN (failures
+     * only) or OFF; by default INFO in JSON (a log pipeline wants them), OFF in text (a console does not).
+     */
+    public static final String TOOL_EVENTS_ENV = "TOOLFORMER_TOOL_EVENTS";
+
     private Logging() {
     }
 
     public static void configure(Format format, String level, String service) {
+        configure(format, level, service, System.getenv(TOOL_EVENTS_ENV));
+    }
+
+    /** As {@link #configure(Format, String, String)}, with {@code toolEvents} for {@value #TOOL_EVENTS_ENV}. */
+    static void configure(Format format, String level, String service, String toolEvents) {
         System.setProperty("toolformer.log.format", format.name());
         System.setProperty("toolformer.log.level", level.toUpperCase(Locale.ROOT));
         System.setProperty("toolformer.service", service);
+        System.setProperty("toolformer.log.tool-events", toolEvents != null && !toolEvents.isBlank()
+                ? toolEvents.strip().toUpperCase(Locale.ROOT) : format == Format.JSON ? "INFO" : "OFF");
         String version = Logging.class.getPackage().getImplementationVersion();
         System.setProperty("toolformer.version", version == null ? "dev" : version);
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {

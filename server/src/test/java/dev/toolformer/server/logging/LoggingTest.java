@@ -47,6 +47,39 @@ class LoggingTest {
     }
 
     @Test
+    void shouldWriteTheToolEventsFieldsInBothFormatsWithSecretsMaskedAndOnlyJsonByDefault() throws Exception {
+        Logger events = LoggerFactory.getLogger("toolformer.tool-events");
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        Logging.configure(Logging.Format.JSON, "INFO", "toolformer-executor");
+        failed(events);
+        JsonNode line = new ObjectMapper().readTree(err.toString(StandardCharsets.UTF_8).strip().lines()
+                .reduce((a, b) -> b).orElseThrow());
+        assertThat(line.get("event").asText()).isEqualTo("tool_execution_failed");
+        assertThat(line.get("duration_ms").asLong()).isEqualTo(1234);
+        assertThat(line.get("error_type").asText()).isEqualTo("HttpError");
+        assertThat(line.get("error").asText()).isEqualTo("401 for api_key=[REDACTED]");
+        assertThat(line.get("level").asText()).isEqualTo("WARN");
+
+        err.reset();
+        Logging.configure(Logging.Format.TEXT, "INFO", "toolformer-executor");
+        failed(events);
+        assertThat(err.toString(StandardCharsets.UTF_8)).as("off in text by default").isEmpty();
+
+        Logging.configure(Logging.Format.TEXT, "INFO", "toolformer-executor", "info"); // TOOLFORMER_TOOL_EVENTS=info
+        failed(events);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Tool execution failed event=\"tool_execution_failed\""
+                + " duration_ms=\"1234\" error_type=\"HttpError\" error=\"401 for api_key=[REDACTED]\"")
+                .doesNotContain("sk-live");
+    }
+
+    private static void failed(Logger events) {
+        events.atWarn().addKeyValue("event", "tool_execution_failed").addKeyValue("duration_ms", 1234L)
+                .addKeyValue("error_type", "HttpError").addKeyValue("error", "401 for api_key=sk-live-abcdefghijklmnop")
+                .log("Tool execution failed");
+    }
+
+    @Test
     void shouldMaskSecretsInTextLinesAndStackTraces() {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         Logging.configure(Logging.Format.TEXT, "INFO", "toolformer-test");
