@@ -1,5 +1,8 @@
 package dev.toolformer.server;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +28,7 @@ import dev.toolformer.embedded.EmbeddedKafkaBroker;
 import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.server.dashboard.DashboardFeed;
 import dev.toolformer.server.dashboard.DashboardRoutes;
+import dev.toolformer.server.logging.LibraryLogs;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -116,6 +120,15 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startAll(Options options) {
+        // The embedded broker's and the Kafka libraries' lines go to a file; the console keeps ours and real errors.
+        Path libraryLog = options.dataDir().resolve("logs/kafka.log");
+        try {
+            Files.createDirectories(libraryLog.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + libraryLog.getParent(), e);
+        }
+        AutoCloseable libraryLogs = LibraryLogs.to(libraryLog);
+        started.push(libraryLogs);
         if (options.cluster() == null) {
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.dataDir().resolve("kafka"), options.brokerPort());
             started.push(broker);
@@ -166,8 +179,8 @@ public final class Pipeline implements AutoCloseable {
         });
         started.push(http);
         started.push(dashboard); // its event streams end before the HTTP server stops
-        log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics)",
-                kafka.bootstrapServers(), options.httpHost(), http.port());
+        log.info("Pipeline up: Kafka at {}, dashboard on http://{}:{}/ (health: /health/ready, metrics: /metrics);"
+                + " Kafka's own logs in {}", kafka.bootstrapServers(), options.httpHost(), http.port(), libraryLog);
     }
 
     /** The port the HTTP surface listens on (resolved when 0 was asked for). */

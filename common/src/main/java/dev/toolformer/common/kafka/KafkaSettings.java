@@ -117,6 +117,9 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class.getName());
         // Global stores too (the alert processor's silences), as Kafka Streams 5.0 will by default.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Streams 4.4 rebuilds a StreamsConfig from the main consumer's settings for its partition assignor, which
+        // lack the key above, and warns again that it is unset: the prefixed copy reaches that config too.
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.putAll(overrides);
         return p;
     }
