@@ -33,6 +33,7 @@ import dev.toolformer.server.HealthChecks;
 import dev.toolformer.server.ProcessMeters;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -206,17 +207,49 @@ final class ServiceCommands {
                 + " options given on the command line win over the file.")
         Path config;
 
+        @Option(names = "--application-server", paramLabel = "HOST:PORT",
+                defaultValue = "${env:TOOLFORMER_APPLICATION_SERVER}",
+                description = "Where the other analytics instances reach this one's HTTP API (Kafka Streams'"
+                        + " application.server): with it, each instance's /api/* answers merge every instance's"
+                        + " share; without it, only its own. On Kubernetes, the pod IP and --http-port."
+                        + " Env: TOOLFORMER_APPLICATION_SERVER.")
+        String applicationServer;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             AnalyticsConfig config = settings();
-            AnalyticsService service = new AnalyticsService(config, options.kafka.settings());
+            KafkaSettings kafka = options.kafka.settings();
+            if (applicationServer != null && !applicationServer.isBlank()) {
+                kafka = kafka.withOverride(StreamsConfig.APPLICATION_SERVER_CONFIG,
+                        applicationServer(applicationServer.strip()));
+            }
+            AnalyticsService service = new AnalyticsService(config, kafka);
             PrometheusMeterRegistry metrics = metrics("analytics");
             AnalyticsMeters.bind(metrics, service);
             service.start();
             return run("analytics", options, httpPort, metrics, service, null, service.api()::register);
+        }
+
+        /** {@code host:port} as given, or an error naming the option. */
+        static String applicationServer(String value) {
+            int colon = value.lastIndexOf(':');
+            boolean valid = colon > 0 && colon < value.length() - 1;
+            if (valid) {
+                try {
+                    int port = Integer.parseInt(value.substring(colon + 1));
+                    valid = port > 0 && port <= 65535;
+                } catch (NumberFormatException e) {
+                    valid = false;
+                }
+            }
+            if (!valid) {
+                throw new IllegalArgumentException("--application-server must be HOST:PORT (e.g. 10.0.3.7:8082), was '"
+                        + value + "'");
+            }
+            return value;
         }
 
         /** Defaults, then the {@code --config} file, then the options given on the command line. */

@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * all-in-one — and every metric name {@code config/monitoring/alert-rules.yml} and the Grafana dashboard use (read
  * from those files) is exported by one of the three standalone services (executor, analytics, alert processor),
  * beside each one's own: the alert processor's {@code toolformer_alerts_*}, the Streams apps' {@code kafka_stream_*},
- * the executor's breakers by state.
+ * the executor's breakers by state; and two analytics instances started with {@code --application-server} answer
+ * {@code /api/slo} with both instances' windows.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -73,11 +74,13 @@ class StandaloneServicesIT {
                     annotations: {summary: "{{value}} requests"}
                 """.formatted(rule, provider));
         int analyticsPort = freePort();
+        int otherAnalyticsPort = freePort();
         int alertsPort = freePort();
         int executorPort = freePort();
-        try (ServiceProcess analytics = ServiceProcess.start(dir.resolve("analytics.log"), "analytics",
-                "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", cluster.uniqueName("analytics"),
-                "--data-dir", dir.resolve("analytics").toString(), "--http-port", String.valueOf(analyticsPort));
+        String analyticsId = cluster.uniqueName("analytics");
+        try (ServiceProcess analytics = analytics(dir.resolve("analytics"), kafka, analyticsId, analyticsPort);
+             ServiceProcess otherAnalytics = analytics(dir.resolve("analytics-2"), kafka, analyticsId,
+                     otherAnalyticsPort);
              ServiceProcess alerts = ServiceProcess.start(dir.resolve("alerts.log"), "alert-processor",
                      "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", cluster.uniqueName("alerts"),
                      "--data-dir", dir.resolve("alerts").toString(), "--http-port", String.valueOf(alertsPort),
@@ -111,18 +114,7 @@ class StandaloneServicesIT {
                     .contains("speculation_accuracy_ratio_bucket{le=\"0.5\"}")
                     .contains("toolformer_analytics_dropped_records_total");
 
-            // Every metric name the Prometheus rules and the Grafana dashboard use is exported by some service.
-            Set<String> used = MonitoringFiles.usedMetricNames();
-            used.remove("up"); // Prometheus' own series, one per scrape target
-            assertThat(used).as("metric names of config/monitoring").hasSizeGreaterThan(10);
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class)
-                    .untilAsserted(() -> {
-                        Set<String> exported = new TreeSet<>();
-                        for (int port : List.of(executorPort, analyticsPort, alertsPort)) {
-                            exported.addAll(names(get(port, "/metrics")));
-                        }
-                        assertThat(exported).containsAll(used);
-                    });
+            assertEveryMonitoringMetricIsExported(List.of(executorPort, analyticsPort, alertsPort));
             long firing = 0;
             for (JsonNode alert : JSON.readTree(get(alertsPort, "/api/alerts"))) {
                 firing += alert.path("rule").asText().equals(rule) ? 1 : 0;
@@ -134,9 +126,11 @@ class StandaloneServicesIT {
                     .contains("toolformer_alerts_transitions_total{rule=\"" + rule + "\",state=\"firing\"}")
                     .contains("kafka_stream_");
             assertThat(get(analyticsPort, "/metrics")).contains("kafka_stream_");
+
             assertThat(get(executorPort, "/metrics"))
                     .containsPattern("resilience4j_circuitbreaker_state\\{[^}]*provider=\"" + provider
                             + "\"[^}]*state=\"closed\"[^}]*} 1.0");
+            assertEachAnalyticsAnswersForBoth(analyticsPort, otherAnalytics, otherAnalyticsPort, provider);
         }
     }
 
@@ -156,6 +150,55 @@ class StandaloneServicesIT {
                 Duration.ofSeconds(60)).get().getStatus()).isEqualTo(ToolStatus.REJECTED);
         raw.send(new ProducerRecord<>(Topics.REQUESTS.name(), "garbage".getBytes(StandardCharsets.UTF_8),
                 "not an Avro request".getBytes(StandardCharsets.UTF_8))).get();
+    }
+
+    /** Every metric name the Prometheus rules and the Grafana dashboard use is exported by one of the services. */
+    private void assertEveryMonitoringMetricIsExported(List<Integer> ports) throws IOException {
+        Set<String> used = MonitoringFiles.usedMetricNames();
+        used.remove("up"); // Prometheus' own series, one per scrape target
+        assertThat(used).as("metric names of config/monitoring").hasSizeGreaterThan(10);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class).untilAsserted(() -> {
+            Set<String> exported = new TreeSet<>();
+            for (int port : ports) {
+                exported.addAll(names(get(port, "/metrics")));
+            }
+            assertThat(exported).containsAll(used);
+        });
+    }
+
+    /** Two analytics instances of one application: each answers {@code /api/slo} with every instance's share. */
+    private void assertEachAnalyticsAnswersForBoth(int analyticsPort, ServiceProcess otherAnalytics,
+                                                   int otherAnalyticsPort, String provider) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class)
+                .failFast("analytics 2 exited: " + otherAnalytics.output(), () -> !otherAnalytics.isAlive())
+                .untilAsserted(() -> {
+                    Set<String> shares = new TreeSet<>(sloKeys(get(analyticsPort, "/api/slo?local=true"),
+                            provider));
+                    shares.addAll(sloKeys(get(otherAnalyticsPort, "/api/slo?local=true"), provider));
+                    assertThat(shares).as("windows of the provider's tools").isNotEmpty()
+                            .anyMatch(k -> k.startsWith("echo/")).anyMatch(k -> k.startsWith("simulated/"));
+                    assertThat(sloKeys(get(analyticsPort, "/api/slo"), provider)).isEqualTo(shares);
+                    assertThat(sloKeys(get(otherAnalyticsPort, "/api/slo"), provider)).isEqualTo(shares);
+                });
+    }
+
+    /** An analytics instance of {@code applicationId}, telling its peers its HTTP API's address. */
+    private static ServiceProcess analytics(Path dir, KafkaSettings kafka, String applicationId, int port)
+            throws IOException {
+        return ServiceProcess.start(dir.resolve("analytics.log"), "analytics", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--application-id", applicationId, "--data-dir", dir.toString(),
+                "--http-port", String.valueOf(port), "--application-server", "127.0.0.1:" + port);
+    }
+
+    /** {@code tool/provider@window_start} of the SLO windows of {@code provider} in an {@code /api/slo} answer. */
+    private static Set<String> sloKeys(String answer, String provider) throws IOException {
+        Set<String> keys = new TreeSet<>();
+        for (JsonNode window : JSON.readTree(answer)) {
+            if (window.path("provider").asText().equals(provider)) {
+                keys.add(window.path("tool").asText() + "/" + provider + "@" + window.path("window_start").asText());
+            }
+        }
+        return keys;
     }
 
     /** The sample names of a Prometheus text exposition. */

@@ -2,6 +2,7 @@ package dev.toolformer.common.kafka;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -55,6 +56,13 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
 
     public static KafkaSettings of(String bootstrapServers) {
         return new KafkaSettings(bootstrapServers, Map.of());
+    }
+
+    /** These settings with the client property {@code key} set to {@code value}, replacing any given before. */
+    public KafkaSettings withOverride(String key, String value) {
+        Map<String, String> merged = new LinkedHashMap<>(overrides);
+        merged.put(key, value);
+        return new KafkaSettings(bootstrapServers, merged);
     }
 
     /** Admin client properties. */
