@@ -26,7 +26,11 @@ class K8sManifestsTest {
     private static final Path DIR = Path.of("../deploy/k8s");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Service name → admin port, as in the CLI's defaults and docker-compose.yml. */
-    private static final Map<String, Integer> SERVICES = Map.of("executor", 8081, "analytics", 8082, "alert-processor", 8083);
+    private static final Map<String, Integer> SERVICES = Map.of("executor", 8081, "analytics", 8082, "alert-processor", 8083,
+            "dashboard", 8080);
+    /** The Kafka Streams applications. */
+    private static final Set<String> STREAMS_APPS = Set.of("analytics", "alert-processor");
+    private static final String KAFKA_CLIENT_SECRET = "toolformer-kafka-client";
     private static final Pattern SECRET_NAME = Pattern.compile(".*(KEY|TOKEN|SECRET|PASSWORD|WEBHOOK|CREDENTIAL).*");
 
     static List<JsonNode> docs;
@@ -244,6 +248,83 @@ class K8sManifestsTest {
                 assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as(service).isFalse();
             }
         });
+    }
+
+    @Test
+    void shouldTellEachAnalyticsPodsPeersWhereItsApiIsAndKeepStandbyCopiesOfTheStreamsStores() {
+        JsonNode analytics = container(deployments().get("analytics"));
+        JsonNode podIp = find(analytics.path("env"), e -> e.path("name").asText().equals("POD_IP"));
+        assertThat(podIp.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("status.podIP");
+        assertThat(optionValue(texts(analytics.path("args")), "--application-server"))
+                .isEqualTo("$(POD_IP):" + SERVICES.get("analytics"));
+        assertThat(deployments().get("analytics").path("spec").path("replicas").asInt()).isGreaterThan(1);
+        for (String app : STREAMS_APPS) {
+            assertThat(texts(container(deployments().get(app)).path("args"))).as(app)
+                    .containsSequence("--kafka-property", "num.standby.replicas=1");
+        }
+    }
+
+    @Test
+    void shouldRunInProductionWithJsonLogsTracesNamedByServiceAndKafkaSettingsFromASecret() {
+        JsonNode env = find(ofKind("ConfigMap"), cm -> cm.path("metadata").path("name").asText().equals("toolformer-env"))
+                .path("data");
+        assertThat(env.path("TOOLFORMER_ENV").asText()).isEqualTo("production");
+        assertThat(env.has("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")).isTrue();
+        List<JsonNode> pods = new ArrayList<>(ofKind("Deployment"));
+        pods.addAll(ofKind("Job"));
+        assertThat(pods).hasSize(SERVICES.size() + 1);
+        for (JsonNode workload : pods) {
+            String name = workload.path("metadata").path("name").asText();
+            JsonNode pod = workload.path("spec").path("template").path("spec");
+            JsonNode c = container(workload);
+            List<String> args = texts(c.path("args"));
+            assertThat(optionValue(args, "--log-format")).as(name).isEqualTo("json");
+            String kafkaConfig = optionValue(args, "--kafka-config");
+            JsonNode mount = find(c.path("volumeMounts"), m -> kafkaConfig.startsWith(m.path("mountPath").asText() + "/"));
+            JsonNode volume = find(pod.path("volumes"), v -> v.path("name").asText().equals(mount.path("name").asText()));
+            assertThat(volume.path("secret").path("secretName").asText()).as(name).isEqualTo(KAFKA_CLIENT_SECRET);
+            if (workload.path("kind").asText().equals("Deployment")) {
+                JsonNode service = find(c.path("env"), e -> e.path("name").asText().equals("OTEL_SERVICE_NAME"));
+                assertThat(service.path("value").asText()).isEqualTo(name);
+            }
+        }
+    }
+
+    @Test
+    void shouldCreateTheTopicsWithAJobWithAtLeastAsManyPartitionsAsExecutors() {
+        JsonNode job = ofKind("Job").getFirst();
+        List<String> args = texts(container(job).path("args"));
+        assertThat(args.subList(0, 2)).containsExactly("topics", "--create");
+        assertThat(Integer.parseInt(optionValue(args, "--partitions")))
+                .isGreaterThanOrEqualTo(ofKind("HorizontalPodAutoscaler").getFirst().path("spec").path("maxReplicas").asInt());
+        assertThat(Integer.parseInt(optionValue(args, "--replication-factor"))).isGreaterThanOrEqualTo(3);
+        assertThat(job.path("spec").path("template").path("spec").path("restartPolicy").asText()).isEqualTo("OnFailure");
+    }
+
+    @Test
+    void shouldScrapeEveryServiceAndCarryThePrometheusRulesForThePrometheusOperator() throws IOException {
+        Path monitoring = DIR.resolve("monitoring");
+        JsonNode kustomization = YAML.readTree(monitoring.resolve("kustomization.yaml").toFile());
+        assertThat(texts(kustomization.path("resources"))).containsExactlyInAnyOrder("pod-monitor.yaml",
+                "prometheus-rule.yaml");
+        JsonNode podMonitor = YAML.readTree(monitoring.resolve("pod-monitor.yaml").toFile());
+        assertThat(podMonitor.path("kind").asText()).isEqualTo("PodMonitor");
+        JsonNode endpoint = podMonitor.path("spec").path("podMetricsEndpoints").get(0);
+        assertThat(endpoint.path("port").asText()).isEqualTo("http");
+        assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
+        List<String> components = texts(podMonitor.path("spec").path("selector").path("matchExpressions").get(0)
+                .path("values"));
+        deployments().forEach((service, d) -> {
+            JsonNode labels = d.path("spec").path("template").path("metadata").path("labels");
+            assertThat(components).as(service).contains(labels.path("app.kubernetes.io/component").asText());
+            assertThat(container(d).path("ports").get(0).path("name").asText()).isEqualTo("http");
+        });
+
+        JsonNode rule = YAML.readTree(monitoring.resolve("prometheus-rule.yaml").toFile());
+        assertThat(rule.path("kind").asText()).isEqualTo("PrometheusRule");
+        assertThat(rule.path("spec")).as("deploy/k8s/monitoring/prometheus-rule.yaml differs from"
+                + " config/monitoring/alert-rules.yml: run deploy/k8s/sync-config.sh")
+                .isEqualTo(YAML.readTree(MonitoringFiles.RULES.toFile()));
     }
 
     private static List<Path> manifestFiles() throws IOException {
