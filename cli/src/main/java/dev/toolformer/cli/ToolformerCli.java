@@ -14,7 +14,6 @@ import dev.toolformer.cli.RestoreCommand;
 import dev.toolformer.common.topic.Namespace;
 import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.server.logging.Logging;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -90,8 +89,9 @@ public final class ToolformerCli implements Runnable {
             Namespace.prefix(); // a bad TOOLFORMER_NAMESPACE fails here, naming the variable
             String endpoint = last.matchedOptionValue("--otlp-endpoint", System.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
             double ratio = last.matchedOptionValue("--trace-sample-ratio", Tracing.DEFAULT_SAMPLE_RATIO);
-            Tracing.configure(ratio, endpoint == null || endpoint.isBlank() ? null
-                    : OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build());
+            Tracing.install(TracingSetup.build("toolformer-" + last.commandSpec().name(), ratio,
+                    last.hasMatchedOption("--trace-sample-ratio"), endpoint, last.hasMatchedOption("--otlp-endpoint"),
+                    System.getenv()));
         } catch (RuntimeException e) {
             throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), e.getMessage(), e);
         }

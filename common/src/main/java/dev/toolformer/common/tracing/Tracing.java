@@ -51,6 +51,22 @@ public final class Tracing {
         previous.close();
     }
 
+    /**
+     * Replaces the process's tracing with {@code replacement} (an SDK the application built, e.g. from the
+     * {@code OTEL_*} environment); give it {@link #idsOnly()} as a span processor when it exports nothing, or its
+     * spans have no ids.
+     */
+    public static synchronized void install(OpenTelemetrySdk replacement) {
+        OpenTelemetrySdk previous = sdk;
+        sdk = Objects.requireNonNull(replacement, "replacement == null");
+        previous.close();
+    }
+
+    /** A span processor that keeps nothing: with it, an SDK that exports nothing still creates real spans. */
+    public static SpanProcessor idsOnly() {
+        return new IdsOnly();
+    }
+
     public static OpenTelemetry openTelemetry() {
         return sdk;
     }

@@ -1,0 +1,71 @@
+package dev.toolformer.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.toolformer.common.tracing.Tracing;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+
+/**
+ * Builds the process's OpenTelemetry SDK the ecosystem's way, with {@code opentelemetry-sdk-extension-autoconfigure}:
+ * every {@code OTEL_*} variable (and {@code otel.*} system property) is honoured — {@code OTEL_SERVICE_NAME},
+ * {@code OTEL_RESOURCE_ATTRIBUTES}, {@code OTEL_EXPORTER_OTLP_*} (endpoint, headers, protocol, certificates),
+ * {@code OTEL_TRACES_SAMPLER}, {@code OTEL_TRACES_EXPORTER}, ... Our defaults, which any of them overrides:
+ * {@code service.name} {@code toolformer-<command>}, OTLP over HTTP/protobuf only when an endpoint is given
+ * (else nothing is exported, but spans still get ids), parent-based sampling at {@code --trace-sample-ratio},
+ * W3C trace context, no OTel metrics or logs (metrics are on {@code /metrics}). {@code --otlp-endpoint} and
+ * {@code --trace-sample-ratio}, when given on the command line, win over the environment.
+ */
+final class TracingSetup {
+    private TracingSetup() {
+    }
+
+    /**
+     * @param endpoint       the OTLP/HTTP traces endpoint, or null/blank for none (unless {@code OTEL_*} gives one)
+     * @param ratioGiven     whether {@code sampleRatio} was given on the command line (it then wins)
+     * @param endpointGiven  whether {@code endpoint} was given on the command line (it then wins)
+     */
+    static OpenTelemetrySdk build(String service, double sampleRatio, boolean ratioGiven, String endpoint,
+                                  boolean endpointGiven, Map<String, String> env) {
+        if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+            throw new IllegalArgumentException("trace sample ratio must be between 0 and 1, was " + sampleRatio);
+        }
+        boolean hasEndpoint = endpoint != null && !endpoint.isBlank();
+        boolean otlpFromEnv = !blank(env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+                || !blank(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        Map<String, String> defaults = new HashMap<>();
+        defaults.put("otel.service.name", service);
+        defaults.put("otel.traces.exporter", hasEndpoint || otlpFromEnv ? "otlp" : "none");
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
+        defaults.put("otel.metrics.exporter", "none");
+        defaults.put("otel.logs.exporter", "none");
+        defaults.put("otel.propagators", "tracecontext,baggage");
+        defaults.put("otel.traces.sampler", "parentbased_traceidratio");
+        defaults.put("otel.traces.sampler.arg", String.valueOf(sampleRatio));
+        if (hasEndpoint) {
+            defaults.put("otel.exporter.otlp.traces.endpoint", endpoint.strip());
+        }
+        Map<String, String> given = new HashMap<>();
+        if (endpointGiven && hasEndpoint) {
+            given.put("otel.traces.exporter", "otlp");
+            given.put("otel.exporter.otlp.traces.endpoint", endpoint.strip());
+        }
+        if (ratioGiven) {
+            given.put("otel.traces.sampler", "parentbased_traceidratio");
+            given.put("otel.traces.sampler.arg", String.valueOf(sampleRatio));
+        }
+        return AutoConfiguredOpenTelemetrySdk.builder()
+                .addPropertiesSupplier(() -> defaults)
+                .addPropertiesCustomizer(config -> given)
+                // An SDK that exports nothing hands out no-op spans without ids: keep ids for logs and exemplars.
+                .addTracerProviderCustomizer((provider, config) -> provider.addSpanProcessor(Tracing.idsOnly()))
+                .disableShutdownHook()
+                .build()
+                .getOpenTelemetrySdk();
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+}
