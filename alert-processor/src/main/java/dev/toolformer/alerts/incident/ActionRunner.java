@@ -130,6 +130,19 @@ final class ActionRunner {
                 task.detail());
     }
 
+    /**
+     * Posts the still-firing alerts of {@code n} again to its receiver's {@code alertmanager-api} webhooks (see
+     * {@link AlertmanagerPush}); not recorded as an incident action, since it tells nothing new.
+     */
+    void resend(Notification n) {
+        WebhookSender.Result r = webhooks.send(policy.receivers().get(n.receiver()), n, "",
+                format -> format == IncidentPolicy.Format.ALERTMANAGER_API);
+        if (!r.ok()) {
+            LOG.warn("cannot post {} firing alert(s) again to Alertmanager for receiver {}: {}", n.alerts().size(),
+                    n.receiver(), r.detail());
+        }
+    }
+
     /** Sends one grouped notification and records one {@code notify} action per alert in it. */
     void notify(Notification n) {
         WebhookSender.Result r = webhooks.send(policy.receivers().get(n.receiver()), n, "");

@@ -100,6 +100,7 @@ public final class IncidentResponder implements AutoCloseable {
     private volatile long lastProgressNanos;
     private final Duration historyTimeout;
     private final AlertMeters meters;
+    private final AlertmanagerPush alertmanager;
     private Admin admin;
     private volatile boolean running = true;
     /** Set once the first assignment after {@link #recover()} is in: later ones take runs back. */
@@ -129,6 +130,7 @@ public final class IncidentResponder implements AutoCloseable {
         this.firing = firing;
         this.planner = new ResponsePlanner(policy);
         this.grouper = new NotificationGrouper(policy.route());
+        this.alertmanager = new AlertmanagerPush(policy);
         this.mutes = new Mutes(silences.values(), firing.values(), policy.inhibitions());
         WebhookSender webhooks = new WebhookSender(Duration.ofMillis(500), Duration.ofSeconds(10));
         this.meters = meters;
@@ -340,7 +342,11 @@ public final class IncidentResponder implements AutoCloseable {
         planner.due(now, mutes, firing.values()).forEach(t -> dispatch(t, now, runs, forwards));
         // One virtual thread per alert keeps each alert's actions in their configured order.
         runs.values().forEach(list -> batch.add(workers.submit(() -> list.forEach(runner::run))));
-        grouper.due(now, mutes).forEach(n -> workers.submit(() -> runner.notify(n)));
+        grouper.due(now, mutes).forEach(n -> workers.submit(() -> {
+            runner.notify(n);
+            alertmanager.sent(n);
+        }));
+        alertmanager.due(now, firing.values()).forEach(n -> workers.submit(() -> runner.resend(n)));
         awaitAll(batch);
         awaitForwards(forwards);
         if (!records.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.toolformer.alerts.incident;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +15,10 @@ import dev.toolformer.alerts.rules.IncidentPolicy;
 import dev.toolformer.schema.AlertEvent;
 import dev.toolformer.schema.AlertState;
 
-/** The JSON bodies of webhook notifications: Slack-compatible text, and Alertmanager's webhook format v4. */
+/**
+ * The JSON bodies of webhook notifications: Slack-compatible text, Alertmanager's webhook format v4, and the alerts
+ * as Alertmanager's {@code /api/v2/alerts} takes them.
+ */
 final class WebhookPayloads {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Alertmanager's "not ended yet". */
@@ -24,8 +28,15 @@ final class WebhookPayloads {
     }
 
     static String body(IncidentPolicy.Format format, Notification n, String prefix) {
-        Map<String, Object> body = format == IncidentPolicy.Format.SLACK
-                ? Map.of("text", slackText(n, prefix)) : alertmanager(n);
+        return body(format, n, prefix, Instant.now());
+    }
+
+    static String body(IncidentPolicy.Format format, Notification n, String prefix, Instant now) {
+        Object body = switch (format) {
+            case SLACK -> Map.of("text", slackText(n, prefix));
+            case ALERTMANAGER -> alertmanager(n);
+            case ALERTMANAGER_API -> postableAlerts(n, now);
+        };
         try {
             return JSON.writeValueAsString(body);
         } catch (JsonProcessingException e) {
@@ -70,6 +81,28 @@ final class WebhookPayloads {
         alert.put("generatorURL", "");
         alert.put("fingerprint", a.getFingerprint());
         return alert;
+    }
+
+    /**
+     * Alertmanager's {@code /api/v2/alerts} body: the alerts as Prometheus posts them, {@code alertname} and
+     * {@code severity} among the labels. A firing alert ends {@link AlertmanagerPush#EXPIRY} from now unless sent
+     * again (it is, every {@link AlertmanagerPush#RESEND}), so that it does not outlive a dead alert processor; a
+     * resolved one ends when it resolved.
+     */
+    static List<Map<String, Object>> postableAlerts(Notification n, Instant now) {
+        return n.alerts().stream().map(a -> {
+            Map<String, String> labels = new LinkedHashMap<>(a.getLabels());
+            labels.put("alertname", a.getRule());
+            labels.putIfAbsent("severity", a.getSeverity());
+            Map<String, Object> alert = new LinkedHashMap<>();
+            alert.put("labels", labels);
+            alert.put("annotations", a.getAnnotations());
+            alert.put("startsAt", a.getActiveSince().toString());
+            alert.put("endsAt", (a.getState() == AlertState.RESOLVED ? a.getEventTime()
+                    : now.plus(AlertmanagerPush.EXPIRY)).toString());
+            alert.put("generatorURL", "");
+            return alert;
+        }).toList();
     }
 
     /** The entries every map has with the same value. */

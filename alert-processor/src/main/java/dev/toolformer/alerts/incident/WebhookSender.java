@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
 import dev.toolformer.alerts.rules.IncidentPolicy;
@@ -57,12 +58,21 @@ final class WebhookSender {
     }
 
     Result send(IncidentPolicy.Receiver receiver, Notification notification, String prefix) {
+        return send(receiver, notification, prefix, format -> true);
+    }
+
+    /** Sends {@code notification} to the webhooks of {@code receiver} whose format {@code formats} accepts. */
+    Result send(IncidentPolicy.Receiver receiver, Notification notification, String prefix,
+                Predicate<IncidentPolicy.Format> formats) {
         if (receiver.webhooks().isEmpty()) {
             return new Result(true, "receiver " + receiver.name() + " has no webhooks configured: logged only");
         }
         boolean ok = true;
         List<String> details = new ArrayList<>();
         for (IncidentPolicy.Webhook hook : receiver.webhooks()) {
+            if (!formats.test(hook.format())) {
+                continue;
+            }
             String body = WebhookPayloads.body(hook.format(), notification, prefix);
             try {
                 int status = post(receiver, hook, body);

@@ -89,8 +89,14 @@ public record IncidentPolicy(List<Inhibit> inhibitions, Route route, Map<String,
     public enum Format {
         /** {@code {"text": "..."}}, as Slack incoming webhooks (and Mattermost, Teams connectors) accept. */
         SLACK,
-        /** Prometheus Alertmanager's webhook JSON, version 4. */
-        ALERTMANAGER
+        /** Prometheus Alertmanager's webhook JSON, version 4 (what Alertmanager sends its webhook receivers). */
+        ALERTMANAGER,
+        /**
+         * The alerts themselves, posted to an Alertmanager's {@code /api/v2/alerts} (the URL given) as Prometheus
+         * does: re-sent every minute while they fire, with {@code endsAt} when they resolve, so that Alertmanager
+         * routes, groups, silences and inhibits them with the rest of an organisation's alerts.
+         */
+        ALERTMANAGER_API
     }
 
     /** Whether cooldown and hourly cap count executions per rule (the spec) or per alert fingerprint. */

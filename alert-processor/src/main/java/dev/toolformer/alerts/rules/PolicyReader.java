@@ -174,11 +174,11 @@ final class PolicyReader {
     }
 
     private static IncidentPolicy.Format format(MappingReader m, String path, ObjectNode hook) {
-        String text = hook.path("format").asText("slack").toUpperCase(Locale.ROOT);
+        String text = hook.path("format").asText("slack").toUpperCase(Locale.ROOT).replace('-', '_');
         try {
             return IncidentPolicy.Format.valueOf(text);
         } catch (IllegalArgumentException e) {
-            throw m.fail(path + ".format", hook.get("format"), "slack or alertmanager");
+            throw m.fail(path + ".format", hook.get("format"), "slack, alertmanager or alertmanager-api");
         }
     }
 
