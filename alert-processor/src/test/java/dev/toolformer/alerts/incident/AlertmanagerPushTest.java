@@ -33,8 +33,8 @@ class AlertmanagerPushTest {
 
     @Test
     void shouldPostTheAlertsAsPrometheusDoesFiringOnesEndingUnlessPostedAgain() throws Exception {
-        AlertEvent resolved = AlertEvent.newBuilder(FETCH).setState(AlertState.RESOLVED)
-                .setEventTime(T.plusSeconds(300)).build();
+        AlertEvent resolved = Records.alert("HighErrorRate", Map.of("tool", "fetch"), AlertState.RESOLVED, T,
+                T.plusSeconds(300));
         JsonNode body = JSON.readTree(WebhookPayloads.body(IncidentPolicy.Format.ALERTMANAGER_API,
                 new Notification("am", "g", Map.of(), List.of(SEARCH, resolved)), "", T.plusSeconds(60)));
 
@@ -53,7 +53,8 @@ class AlertmanagerPushTest {
     void shouldPostAgainEveryMinuteWhatTheReceiverWasToldAndStillFires() {
         push.sent(new Notification("am", "g", Map.of(), List.of(SEARCH, FETCH)));
         push.sent(new Notification("slack", "g", Map.of(), List.of(SEARCH)));
-        AlertEvent searchNow = AlertEvent.newBuilder(SEARCH).setValue(0.9).build();
+        AlertEvent searchNow = Records.alert("HighErrorRate", Map.of("tool", "search"), AlertState.FIRING, T,
+                T.plusSeconds(30));
         Map<String, AlertEvent> firing = Map.of(SEARCH.getFingerprint(), searchNow, FETCH.getFingerprint(), FETCH);
 
         List<Notification> first = push.due(T, firing);
@@ -63,8 +64,8 @@ class AlertmanagerPushTest {
         assertThat(push.due(T.plusSeconds(30), firing)).as("not within the minute").isEmpty();
 
         // FETCH resolved: told by the grouped notification, then no longer posted; SEARCH stops firing unseen.
-        push.sent(new Notification("am", "g", Map.of(), List.of(AlertEvent.newBuilder(FETCH)
-                .setState(AlertState.RESOLVED).build())));
+        push.sent(new Notification("am", "g", Map.of(), List.of(Records.alert("HighErrorRate",
+                Map.of("tool", "fetch"), AlertState.RESOLVED, T, T.plusSeconds(50)))));
         assertThat(push.due(T.plusSeconds(60), firing).getFirst().alerts()).containsExactly(searchNow);
         assertThat(push.due(T.plusSeconds(120), Map.of())).isEmpty();
         assertThat(push.due(T.plusSeconds(180), firing)).as("forgotten once it stopped firing").isEmpty();
