@@ -23,9 +23,10 @@ import org.yaml.snakeyaml.Yaml;
 class ComposeFileTest {
     private static final Map<String, Integer> SERVICES = Map.of("executor", 8081, "analytics", 8082, "alert-processor", 8083);
     private static final Map<String, String> MONITORING = Map.of("prometheus", "prom/prometheus", "grafana",
-            "grafana/grafana", "jaeger", "jaegertracing/all-in-one", "node-exporter", "prom/node-exporter");
+            "grafana/grafana", "jaeger", "jaegertracing/all-in-one", "node-exporter", "prom/node-exporter",
+            "alertmanager", "prom/alertmanager");
     private static final Map<String, Integer> HEALTH_PORTS = Map.of("prometheus", 9090, "grafana", 3000, "jaeger", 14269,
-            "node-exporter", 9100);
+            "node-exporter", 9100, "alertmanager", 9093);
     private static final Set<String> TOP_LEVEL = Set.of("name", "services", "volumes", "networks", "configs", "secrets");
 
     static Map<String, Object> compose;
@@ -140,6 +141,14 @@ class ComposeFileTest {
     void shouldSendTheServicesTracesToJaeger() {
         SERVICES.keySet().forEach(name -> assertThat(map(service(name), "environment"))
                 .as(name).containsEntry("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://jaeger:4318/v1/traces"));
+    }
+
+    @Test
+    void shouldRouteAlertsToAlertmanagerFromPrometheusAndFromTheAlertProcessor() {
+        assertThat(strings(service("alertmanager").get("volumes")))
+                .contains("./config/monitoring/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro");
+        assertThat(map(service("alert-processor"), "environment"))
+                .containsEntry("TOOLFORMER_ONCALL_ALERTMANAGER_API", "http://alertmanager:9093/api/v2/alerts");
     }
 
     @Test

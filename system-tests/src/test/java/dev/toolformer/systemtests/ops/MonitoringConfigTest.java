@@ -43,6 +43,7 @@ import org.yaml.snakeyaml.Yaml;
  */
 class MonitoringConfigTest {
     private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
+    private static final Path AMTOOL = Path.of("/usr/bin/amtool");
     private static final Path MONITORING = Path.of("../config/monitoring");
     private static final Path RULES = MonitoringFiles.RULES;
     private static final Path RULE_TESTS = MONITORING.resolve("alert-rules.test.yml");
@@ -130,6 +131,19 @@ class MonitoringConfigTest {
         assertThat(result.output()).contains("is valid prometheus config file syntax")
                 .contains("SUCCESS: 1 rule files found")
                 .contains("SUCCESS: " + ALL_ALERTS.size() + " rules found");
+    }
+
+    @Test
+    void shouldPassAmtoolCheckConfigAndBeWherePrometheusSendsItsAlerts() throws Exception {
+        RequiredTools.require("apt-get install prometheus-alertmanager; .ci/run installs it", AMTOOL);
+        Process process = new ProcessBuilder(AMTOOL.toString(), "check-config",
+                MONITORING.resolve("alertmanager.yml").toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).contains("SUCCESS");
+        Map<String, Object> alerting = map(yaml(PROMETHEUS).get("alerting"));
+        assertThat(alerting.toString()).contains("alertmanager:9093");
     }
 
     @Test
