@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.server.Pipeline;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,9 +45,15 @@ final class PipelineOptions {
             description = "Partitions of topics created on start (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "1",
-            description = "Replication factor of topics created on start (default: ${DEFAULT-VALUE}).")
-    short replicationFactor;
+    @Option(names = "--replication-factor", paramLabel = "N",
+            description = "Replication factor of topics created on start (default: the cluster's default.replication.factor);"
+                    + " with three or more replicas they get min.insync.replicas=2.")
+    Short replicationFactor;
+
+    @Option(names = "--brokers", paramLabel = "N", defaultValue = "1",
+            description = "Nodes of the embedded Kafka cluster (default: ${DEFAULT-VALUE}); 3 rehearses replication on"
+                    + " one machine: topics get three replicas, two in sync. Not with --bootstrap-servers.")
+    int brokers;
 
     @Option(names = "--alert-rules", paramLabel = "FILE",
             description = "Alert rules to evaluate (default: the shipped config/alerts rules).")
@@ -58,13 +65,20 @@ final class PipelineOptions {
         if (partitions < 1) {
             throw new IllegalArgumentException("--partitions must be >= 1, was " + partitions);
         }
-        if (replicationFactor < 1) {
+        if (replicationFactor != null && replicationFactor < 1) {
             throw new IllegalArgumentException("--replication-factor must be >= 1, was " + replicationFactor);
+        }
+        if (brokers < 1 || brokers > 9) {
+            throw new IllegalArgumentException("--brokers must be 1..9, was " + brokers);
+        }
+        if (brokers > 1 && bootstrapServers != null) {
+            throw new IllegalArgumentException("--brokers starts an embedded cluster: it cannot go with --bootstrap-servers");
         }
         KafkaSettings cluster = bootstrapServers == null ? null
                 : new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(kafkaConfig, kafkaProperties));
-        return new Pipeline.Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                Duration.ofSeconds(10), alertRules == null ? null : AlertRules.load(alertRules), adminToken.load());
+        return new Pipeline.Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions,
+                replicationFactor == null ? TopicProvisioner.CLUSTER_DEFAULT : replicationFactor, Duration.ofSeconds(10),
+                alertRules == null ? null : AlertRules.load(alertRules), adminToken.load()).withBrokers(brokers);
     }
 
     private static void requirePort(String option, int port) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.ParseResult;
         subcommands = {UpCommand.class, DemoCommand.class, SubmitCommand.class, ResultsCommand.class,
                 TopicsCommand.class, DashboardCommand.class, AlertsCommand.class, SilenceCommand.class, AckCommand.class,
                 BackupCommand.class, RestoreCommand.class, CostReportCommand.class, CapacityCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, BrokerCommand.class,
                 ServiceCommands.Executor.class, ServiceCommands.Analytics.class,
                 ServiceCommands.AlertProcessor.class, CommandLine.HelpCommand.class})
 public final class ToolformerCli implements Runnable {

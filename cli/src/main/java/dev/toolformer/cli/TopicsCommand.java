@@ -37,9 +37,10 @@ final class TopicsCommand implements Callable<Integer> {
             description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "1",
-            description = "Replication factor of created topics (default: ${DEFAULT-VALUE}).")
-    short replicationFactor;
+    @Option(names = "--replication-factor", paramLabel = "N",
+            description = "Replication factor of created topics (default: the cluster's default.replication.factor);"
+                    + " with three or more replicas they get min.insync.replicas=2.")
+    Short replicationFactor;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +59,8 @@ final class TopicsCommand implements Callable<Integer> {
         admin.putIfAbsent("request.timeout.ms", 15_000);
         try (Admin client = Admin.create(admin)) {
             if (create) {
-                List<String> created = TopicProvisioner.ensureTopics(client, Topics.ALL, partitions, replicationFactor);
+                List<String> created = TopicProvisioner.ensureTopics(client, Topics.ALL, partitions,
+                        replicationFactor == null ? TopicProvisioner.CLUSTER_DEFAULT : replicationFactor);
                 out.println("created " + created.size() + " topic(s)" + (created.isEmpty() ? "" : ": " + created));
             }
             var existing = client.listTopics().names().get(15, TimeUnit.SECONDS);

@@ -128,11 +128,21 @@ class ToolformerCliTest {
     @Test
     void shouldPrintUsageOfEveryCommandOnHelp() {
         for (String command : new String[] {"up", "demo", "submit", "results", "topics", "executor", "analytics",
-                "alert-processor"}) {
+                "alert-processor", "broker"}) {
             out.reset();
             assertThat(ToolformerCli.execute(command, "--help")).as(command).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).as(command).startsWith("Usage: toolformer " + command);
         }
+    }
+
+    @Test
+    void shouldRefuseABrokerCountItCannotRun() {
+        assertThat(ToolformerCli.execute("up", "--brokers", "0")).isEqualTo(2);
+        assertThat(stderr()).isEqualTo("toolformer up: --brokers must be 1..9, was 0\n");
+        err.reset();
+        assertThat(ToolformerCli.execute("up", "--brokers", "3", "--bootstrap-servers", "kafka:9092")).isEqualTo(2);
+        assertThat(stderr()).isEqualTo("toolformer up: --brokers starts an embedded cluster: it cannot go with"
+                + " --bootstrap-servers\n");
     }
 
     private String stderr() {

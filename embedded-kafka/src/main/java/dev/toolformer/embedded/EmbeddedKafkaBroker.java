@@ -113,24 +113,45 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private static EmbeddedKafkaBroker start(Path dataDir, int port, ClientListener listener, Map<String, String> overrides) {
-        Objects.requireNonNull(dataDir, "dataDir == null");
-        Objects.requireNonNull(overrides, "overrides == null");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
-        int clientPort = port == 0 ? freePort() : port;
-        int controllerPort = freePort();
+        ClusterLayout single = new ClusterLayout(Uuid.randomUuid().toString(), List.of(port == 0 ? freePort() : port),
+                List.of(freePort()));
+        return start(dataDir, single, NODE_ID, listener, overrides);
+    }
+
+    /**
+     * Starts node {@code nodeId} (1-based) of the local cluster {@code layout}: each node is a broker and a
+     * controller, the controllers form the quorum, and internal topics (and topics created with the cluster's
+     * defaults) have min(3, nodes) replicas with min(2, nodes) in sync. Every node must be starting at the same
+     * time (in threads or processes): a node is ready once a quorum of controllers runs.
+     */
+    public static EmbeddedKafkaBroker startClusterNode(Path dataDir, ClusterLayout layout, int nodeId,
+                                                       Map<String, String> overrides) {
+        Objects.requireNonNull(layout, "layout == null");
+        if (nodeId < 1 || nodeId > layout.nodes()) {
+            throw new IllegalArgumentException("node id must be 1.." + layout.nodes() + ", was " + nodeId);
+        }
+        return start(dataDir, layout, nodeId, ClientListener.plaintext(), overrides);
+    }
+
+    private static EmbeddedKafkaBroker start(Path dataDir, ClusterLayout layout, int nodeId, ClientListener listener,
+                                             Map<String, String> overrides) {
+        Objects.requireNonNull(dataDir, "dataDir == null");
+        Objects.requireNonNull(overrides, "overrides == null");
+        int clientPort = layout.clientPorts().get(nodeId - 1);
         Path logDir = dataDir.toAbsolutePath().resolve("kafka-logs");
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the broker's data directory " + logDir + ": " + e.getMessage(), e);
         }
-        Properties props = brokerProperties(logDir, clientPort, controllerPort, listener.protocol());
+        Properties props = brokerProperties(logDir, layout, nodeId, listener.protocol());
         props.putAll(listener.brokerProperties());
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
-        format(config, logDir, listener.scram());
+        format(config, logDir, listener.scram(), nodeId, layout.clusterId());
         long started = System.nanoTime();
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
@@ -149,8 +170,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             broker.close();
             throw e;
         }
-        log.info("Embedded Kafka broker ready on {} {} (data in {}) after {} ms", listener.protocol(),
-                broker.bootstrapServers(), logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        log.info("Embedded Kafka broker {} of {} ready on {} {} (data in {}) after {} ms", nodeId, layout.nodes(),
+                listener.protocol(), broker.bootstrapServers(), logDir,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return broker;
     }
 
@@ -195,25 +217,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** {@code clientListener} is both the listener's name and its security protocol. */
-    private static Properties brokerProperties(Path logDir, int port, int controllerPort, String clientListener) {
+    private static Properties brokerProperties(Path logDir, ClusterLayout layout, int nodeId, String clientListener) {
+        int port = layout.clientPorts().get(nodeId - 1);
+        int controllerPort = layout.controllerPorts().get(nodeId - 1);
+        String replicas = String.valueOf(Math.min(3, layout.nodes()));
+        String inSync = String.valueOf(Math.min(2, layout.nodes()));
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", layout.voters());
         p.put("listeners", clientListener + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", clientListener + "://127.0.0.1:" + port);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("listener.security.protocol.map", clientListener + ":" + clientListener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("inter.broker.listener.name", clientListener);
         p.put("log.dirs", logDir.toString());
-        // One node: every internal topic has a single replica.
-        p.put("offsets.topic.replication.factor", "1");
+        // Internal topics, and topics created with the cluster's defaults: up to three replicas, two in sync.
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "10");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", inSync);
         p.put("transaction.state.log.num.partitions", "10");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", inSync);
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", inSync);
         p.put("group.initial.rebalance.delay.ms", "0");
         // Topics come from the registry (Topics); a typo in a topic name must not create one.
         p.put("auto.create.topics.enable", "false");
@@ -221,7 +249,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(KafkaConfig config, Path logDir, Scram scram) {
+    private static void format(KafkaConfig config, Path logDir, Scram scram, int nodeId, String clusterId) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return;
         }
@@ -232,8 +260,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             formatter
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setDirectories(List.of(logDir.toString()))
@@ -267,6 +295,63 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free port on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The addresses of a local KRaft cluster on 127.0.0.1: node {@code i} (1-based) listens for clients on
+     * {@code clientPorts[i-1]} and for its peers' controllers on {@code controllerPorts[i-1]}; every node of one
+     * cluster is formatted with {@code clusterId}.
+     */
+    public record ClusterLayout(String clusterId, List<Integer> clientPorts, List<Integer> controllerPorts) {
+        public ClusterLayout {
+            Objects.requireNonNull(clusterId, "clusterId == null");
+            clientPorts = List.copyOf(clientPorts);
+            controllerPorts = List.copyOf(controllerPorts);
+            if (clientPorts.isEmpty() || clientPorts.size() != controllerPorts.size()) {
+                throw new IllegalArgumentException("one client and one controller port per node, was " + clientPorts
+                        + " and " + controllerPorts);
+            }
+        }
+
+        /** A layout of {@code nodes} nodes on free ports, with a new cluster id. */
+        public static ClusterLayout onFreePorts(int nodes) {
+            return onPorts(0, nodes);
+        }
+
+        /**
+         * A layout of {@code nodes} nodes whose client ports are {@code firstClientPort}, the next one, ... (free
+         * ones when it is 0), their controller ports free, with a new cluster id (a node whose directory is already
+         * formatted keeps its own).
+         */
+        public static ClusterLayout onPorts(int firstClientPort, int nodes) {
+            if (nodes < 1) {
+                throw new IllegalArgumentException("a cluster has at least one node, was " + nodes);
+            }
+            List<Integer> client = new ArrayList<>();
+            List<Integer> controller = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                client.add(firstClientPort == 0 ? freePort() : firstClientPort + i);
+                controller.add(freePort());
+            }
+            return new ClusterLayout(Uuid.randomUuid().toString(), client, controller);
+        }
+
+        public int nodes() {
+            return clientPorts.size();
+        }
+
+        /** Every node's client address: {@code bootstrap.servers}. */
+        public String bootstrapServers() {
+            return String.join(",", clientPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+        }
+
+        String voters() {
+            List<String> voters = new ArrayList<>();
+            for (int i = 0; i < nodes(); i++) {
+                voters.add((i + 1) + "@127.0.0.1:" + controllerPorts.get(i));
+            }
+            return String.join(",", voters);
         }
     }
 

@@ -25,6 +25,7 @@ import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.TopicProvisioner;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.embedded.EmbeddedKafkaBroker;
+import dev.toolformer.embedded.EmbeddedKafkaCluster;
 import dev.toolformer.executor.ExecutorStats;
 import dev.toolformer.server.dashboard.DashboardFeed;
 import dev.toolformer.server.dashboard.DashboardRoutes;
@@ -49,12 +50,16 @@ public final class Pipeline implements AutoCloseable {
      * @param alertRules the alert rules; null means the shipped defaults
      * @param adminToken the bearer token of the admin endpoints; {@link AdminToken#disabled()} turns them off
      * @param analytics  the analytics settings, made from the defaults (which it returns unchanged by default)
+     * @param brokers    how many nodes the embedded cluster has (when {@code cluster} is null)
      */
     public record Options(KafkaSettings cluster, Path dataDir, int brokerPort, String httpHost, int httpPort,
                    int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
-                   AdminToken adminToken, Clock executorClock, UnaryOperator<AnalyticsConfig> analytics) {
+                   AdminToken adminToken, Clock executorClock, UnaryOperator<AnalyticsConfig> analytics, int brokers) {
 
         public Options {
+            if (brokers < 1) {
+                throw new IllegalArgumentException("brokers must be >= 1, was " + brokers);
+            }
             Objects.requireNonNull(adminToken, "adminToken == null");
             Objects.requireNonNull(executorClock, "executorClock == null");
             Objects.requireNonNull(analytics, "analytics == null");
@@ -64,7 +69,7 @@ public final class Pipeline implements AutoCloseable {
                 int partitions, short replicationFactor, Duration drainTimeout, AlertRules alertRules,
                 AdminToken adminToken) {
             this(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor, drainTimeout,
-                    alertRules, adminToken, Clock.systemUTC(), UnaryOperator.identity());
+                    alertRules, adminToken, Clock.systemUTC(), UnaryOperator.identity(), 1);
         }
 
         /** Options without an admin token: the admin endpoints are disabled. */
@@ -76,24 +81,30 @@ public final class Pipeline implements AutoCloseable {
 
         public Options withAlertRules(AlertRules rules) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, rules, adminToken, executorClock, analytics);
+                    drainTimeout, rules, adminToken, executorClock, analytics, brokers);
         }
 
         public Options withAdminToken(AdminToken token) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, token, executorClock, analytics);
+                    drainTimeout, alertRules, token, executorClock, analytics, brokers);
         }
 
         /** The executors read this clock (a test runs minutes of event time in seconds with a fast one). */
         public Options withExecutorClock(Clock clock) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, adminToken, clock, analytics);
+                    drainTimeout, alertRules, adminToken, clock, analytics, brokers);
+        }
+
+        /** An embedded cluster of {@code nodes} brokers (topics with min(3, nodes) replicas) instead of one. */
+        public Options withBrokers(int nodes) {
+            return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
+                    drainTimeout, alertRules, adminToken, executorClock, analytics, nodes);
         }
 
         /** The analytics settings {@code settings} makes of the defaults (a test shortens the windows). */
         public Options withAnalytics(UnaryOperator<AnalyticsConfig> settings) {
             return new Options(cluster, dataDir, brokerPort, httpHost, httpPort, partitions, replicationFactor,
-                    drainTimeout, alertRules, adminToken, executorClock, settings);
+                    drainTimeout, alertRules, adminToken, executorClock, settings, brokers);
         }
     }
 
@@ -129,7 +140,13 @@ public final class Pipeline implements AutoCloseable {
         }
         AutoCloseable libraryLogs = LibraryLogs.to(libraryLog);
         started.push(libraryLogs);
-        if (options.cluster() == null) {
+        if (options.cluster() == null && options.brokers() > 1) {
+            EmbeddedKafkaBroker.ClusterLayout layout = EmbeddedKafkaBroker.ClusterLayout.onPorts(options.brokerPort(),
+                    options.brokers());
+            EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(options.dataDir().resolve("kafka"), layout);
+            started.push(cluster);
+            kafka = KafkaSettings.of(cluster.bootstrapServers());
+        } else if (options.cluster() == null) {
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.dataDir().resolve("kafka"), options.brokerPort());
             started.push(broker);
             kafka = KafkaSettings.of(broker.bootstrapServers());

@@ -12,10 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -28,7 +30,17 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
+    /** The replication factor that means "the cluster's {@code default.replication.factor}". */
+    public static final short CLUSTER_DEFAULT = -1;
+    /** The {@code min.insync.replicas} of topics with at least three replicas: one broker may be lost, not two. */
+    static final String MIN_IN_SYNC_WITH_THREE_REPLICAS = "2";
+
     /**
+     * Creates the missing ones of {@code topics}. A topic with three or more replicas gets {@code
+     * min.insync.replicas=2} (unless its registry entry says otherwise), so that an acknowledged write
+     * (acks=all) survives the loss of a broker; with fewer, the broker's default stands.
+     *
+     * @param replicationFactor at least 1, or {@link #CLUSTER_DEFAULT} for the cluster's default
      * @return the names of the topics this call created
      */
     public static List<String> ensureTopics(Admin admin, Collection<Topic<?>> topics, int partitions,
@@ -36,16 +48,23 @@ public final class TopicProvisioner {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, was " + partitions);
         }
-        if (replicationFactor < 1) {
-            throw new IllegalArgumentException("replication factor must be >= 1, was " + replicationFactor);
+        if (replicationFactor < 1 && replicationFactor != CLUSTER_DEFAULT) {
+            throw new IllegalArgumentException("replication factor must be >= 1 (or the cluster's default), was "
+                    + replicationFactor);
         }
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<Topic<?>> absent = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+            int replicas = absent.isEmpty() ? 0 : effectiveReplicas(admin, absent.getFirst(), partitions,
+                    replicationFactor);
             List<NewTopic> missing = new ArrayList<>();
-            for (Topic<?> topic : topics) {
-                if (!existing.contains(topic.name())) {
-                    missing.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(topic.configs()));
+            for (Topic<?> topic : absent) {
+                Map<String, String> configs = new HashMap<>(topic.configs());
+                if (replicas >= 3) {
+                    configs.putIfAbsent(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, MIN_IN_SYNC_WITH_THREE_REPLICAS);
                 }
+                missing.add(new NewTopic(topic.name(), Optional.of(partitions), replicationFactor == CLUSTER_DEFAULT
+                        ? Optional.empty() : Optional.of(replicationFactor)).configs(configs));
             }
             List<String> created = new ArrayList<>();
             var results = admin.createTopics(missing).values();
@@ -72,6 +91,17 @@ public final class TopicProvisioner {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("cannot list topics: " + cause.getMessage(), cause);
         }
+    }
+
+    /** The replication factor a topic created with {@code replicationFactor} gets (a validate-only creation). */
+    private static int effectiveReplicas(Admin admin, Topic<?> probe, int partitions, short replicationFactor)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (replicationFactor != CLUSTER_DEFAULT) {
+            return replicationFactor;
+        }
+        var validation = admin.createTopics(List.of(new NewTopic(probe.name(), Optional.of(partitions),
+                Optional.empty())), new CreateTopicsOptions().validateOnly(true));
+        return validation.replicationFactor(probe.name()).get(30, TimeUnit.SECONDS);
     }
 
     /**
