@@ -136,6 +136,7 @@ class RequestHandlerTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         events.addAppender(appender);
+        Level configured = events.getLevel();
         events.setLevel(Level.INFO);
         ToolRequest ok = request("echo", "{}").setProvider("local").setModel("none").build();
         ToolRequest missing = request("no-such-tool", "{}").setProvider("local").setModel("none").build();
@@ -145,6 +146,7 @@ class RequestHandlerTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> appender.list.size() == 4);
         } finally {
             events.detachAppender(appender);
+            events.setLevel(configured);
         }
 
         Map<String, Map<String, Object>> byEvent = new HashMap<>();
