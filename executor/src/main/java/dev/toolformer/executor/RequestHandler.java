@@ -24,6 +24,8 @@ import dev.toolformer.schema.DeadLetterReason;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -61,6 +63,8 @@ final class RequestHandler {
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
     private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
+    private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
     /** Error type of the ERROR result that replaces a result too large for a record. */
     static final String OUTPUT_TOO_LARGE = "OutputTooLarge";
     /** Budget of a dead letter re-sent after the broker refused it as too large. */
@@ -192,6 +196,11 @@ final class RequestHandler {
                 span.setAttribute("gen_ai.usage.output_tokens", result.getOutputTokens());
                 if (result.getStatus() != ToolStatus.SUCCESS) {
                     span.setStatus(StatusCode.ERROR, result.getStatus().name());
+                }
+                if (result.getError() != null) {
+                    // The semantic conventions' exception event: what failed, as the result tells it.
+                    span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, result.getError().getType(),
+                            EXCEPTION_MESSAGE, result.getError().getMessage()));
                 }
                 log.debug("Executed {} for request {}: {} after {} attempt(s)", request.getTool(),
                         request.getRequestId(), result.getStatus(), result.getAttempts());

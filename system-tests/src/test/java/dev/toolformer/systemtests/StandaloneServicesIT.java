@@ -91,6 +91,10 @@ class StandaloneServicesIT {
              ToolformerClient client = new ToolformerClient(kafka);
              KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(kafka.producer(cluster.uniqueName("raw")),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
+            // The requests' deadlines (10 s) start when they are sent: first let the executor join its group.
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptionsInstanceOf(IOException.class)
+                    .failFast("executor exited: " + executor.output(), () -> !executor.isAlive())
+                    .until(() -> ready(executorPort));
             List<CompletableFuture<ToolResult>> calls = List.of(1, 2, 3).stream()
                     .map(i -> client.submit(client.newRequest("echo", "{\"n\":" + i + "}", Duration.ofSeconds(10))
                             .setProvider(provider).build(), Duration.ofSeconds(120)))
@@ -214,6 +218,12 @@ class StandaloneServicesIT {
             }
         }
         return names;
+    }
+
+    private boolean ready(int port) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode() == 200;
     }
 
     private String get(int port, String path) throws IOException, InterruptedException {

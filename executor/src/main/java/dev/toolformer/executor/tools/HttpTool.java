@@ -25,11 +25,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.security.Redactor;
+import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 
 /**
  * Makes one HTTP request and follows its redirects. Arguments: {@code method} (GET, POST, PUT, PATCH,
@@ -180,13 +185,35 @@ public final class HttpTool implements Tool {
                 + hop.host() + " " + problem);
     }
 
+    /**
+     * One request, in a client span (HTTP semantic conventions: method, server, sanitized URL, status) under the
+     * execution's; a failure is recorded on it.
+     */
     private static HttpResponse<InputStream> exchange(HttpHop hop, HttpRequest request)
             throws RetriableToolException, InterruptedException {
-        try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        Span span = Tracing.tracer().spanBuilder(hop.method())
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", hop.method())
+                .setAttribute("server.address", hop.host())
+                .setAttribute("server.port", (long) hop.port())
+                .setAttribute("url.full", hop.location())
+                .startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            span.setAttribute("http.response.status_code", (long) response.statusCode());
+            if (response.statusCode() >= 400) {
+                span.setStatus(StatusCode.ERROR, String.valueOf(response.statusCode()));
+            }
+            return response;
         } catch (IOException e) {
-            throw new RetriableToolException(hop.describe() + " failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + Redactor.redact(e.getMessage())), null);
+            RetriableToolException failed = new RetriableToolException(hop.describe() + " failed: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Redactor.redact(e.getMessage())),
+                    null);
+            span.recordException(failed);
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw failed;
+        } finally {
+            span.end();
         }
     }
 

@@ -97,6 +97,12 @@ class PrometheusAlertmanagerIT {
             tools.add(alertmanager(dir, amPort));
             tools.add(prometheus(dir, prometheusPort, amPort, List.of(executorPort, analyticsPort, alertsPort)));
 
+            // The requests' deadlines (10 s) start when they are sent: first let the executor join its group.
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptionsInstanceOf(IOException.class)
+                    .failFast("executor exited: " + executor.output(), () -> !executor.isAlive())
+                    .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + executorPort
+                            + "/health/ready")).GET().build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode() == 200);
             // A cheap priced call first, so that Prometheus has api_costs_total before the $200 one: increase()
             // needs two samples of a series.
             call(client, provider, 1_000);
