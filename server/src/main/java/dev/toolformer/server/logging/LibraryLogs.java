@@ -16,12 +16,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the logs of the libraries the all-in-one embeds — the Kafka broker and controller, the Kafka clients and
- * Streams — to a file (at INFO, the detail one needs to debug them), and only their ERROR lines to the console,
- * where the pipeline's own lines stay readable. {@link #close()} puts logging back as it was.
+ * Streams — to a file (at INFO, the detail one needs to debug them), where the pipeline's own lines stay readable on
+ * the console. The clients' ERROR lines reach the console too (a client in trouble is the pipeline in trouble); the
+ * embedded broker's stay in the file: its errors about a request are answered to the client that sent it, which
+ * retries or reports them itself (the broker logs, for instance, each partition of a transactional append it refused
+ * while a transaction was still completing). {@link #close()} puts logging back as it was.
  */
 public final class LibraryLogs implements AutoCloseable {
-    /** The loggers of the embedded broker and of the Kafka client libraries. */
-    static final List<String> LIBRARIES = List.of("kafka", "org.apache.kafka", "state.change.logger");
+    /** The loggers of the Kafka client libraries (and anything else of Kafka's not listed in {@link #BROKER}). */
+    static final List<String> CLIENTS = List.of("org.apache.kafka");
+    /** The loggers of the embedded broker and controller: to the file only. */
+    static final List<String> BROKER = List.of("kafka", "state.change.logger", "org.apache.kafka.server",
+            "org.apache.kafka.controller", "org.apache.kafka.raft", "org.apache.kafka.storage",
+            "org.apache.kafka.metadata", "org.apache.kafka.image", "org.apache.kafka.coordinator",
+            "org.apache.kafka.security", "org.apache.kafka.network", "org.apache.kafka.queue");
 
     private record Saved(Logger logger, Level level, boolean additive) { }
 
@@ -55,12 +63,20 @@ public final class LibraryLogs implements AutoCloseable {
         errors.setContext(context);
         errors.setName("library-errors-to-console");
         errors.start();
-        for (String name : LIBRARIES) {
-            Logger logger = context.getLogger(name);
-            saved.add(new Saved(logger, logger.getLevel(), logger.isAdditive()));
-            logger.setLevel(Level.INFO);
-            logger.setAdditive(false);
-            logger.addAppender(file);
+        for (String name : CLIENTS) {
+            route(context.getLogger(name), true);
+        }
+        for (String name : BROKER) {
+            route(context.getLogger(name), false);
+        }
+    }
+
+    private void route(Logger logger, boolean errorsToConsole) {
+        saved.add(new Saved(logger, logger.getLevel(), logger.isAdditive()));
+        logger.setLevel(Level.INFO); // loggers below with a level of their own (logback.xml) keep it
+        logger.setAdditive(false);
+        logger.addAppender(file);
+        if (errorsToConsole) {
             logger.addAppender(errors);
         }
     }
@@ -80,7 +96,7 @@ public final class LibraryLogs implements AutoCloseable {
     public void close() {
         for (Saved s : saved) {
             s.logger().detachAppender(file);
-            s.logger().detachAppender(errors);
+            s.logger().detachAppender(errors); // a no-op for the broker's
             s.logger().setLevel(s.level());
             s.logger().setAdditive(s.additive());
         }
