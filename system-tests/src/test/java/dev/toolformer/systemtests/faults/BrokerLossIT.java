@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.analytics.AnalyticsConfig;
@@ -22,9 +20,6 @@ import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.ToolRequest;
-import dev.toolformer.schema.ToolResult;
-import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -92,41 +87,14 @@ class BrokerLossIT {
             analytics.start();
             await().atMost(Duration.ofSeconds(90)).until(() -> executor.isReady() && analytics.isRunning());
 
-            List<CompletableFuture<?>> published = new ArrayList<>();
-            for (int i = 0; i < REQUESTS; i++) {
-                if (i == REQUESTS / 3) {
-                    int leader = admin.describeTopics(List.of(Topics.REQUESTS.name())).allTopicNames().get()
-                            .get(Topics.REQUESTS.name()).partitions().getFirst().leader().id();
-                    System.out.println("BrokerLossIT: killing broker " + leader + ", leader of "
-                            + Topics.REQUESTS.name() + "-0");
-                    brokers.get(leader - 1).kill();
-                }
-                ToolRequest request = client.newRequest("simulated", "{\"latency_ms\":20}", Duration.ofMinutes(5))
-                        .setProvider(provider).build();
-                ledger.sending(request.getRequestId());
-                published.add(client.publish(request).whenComplete((md, e) -> {
-                    if (e != null) {
-                        ledger.notSent(request.getRequestId());
-                    }
-                }));
-                if (i % 100 == 99) {
-                    Thread.sleep(100);
-                }
-            }
-            CompletableFuture.allOf(published.stream().map(f -> f.exceptionally(e -> null))
-                    .toArray(CompletableFuture[]::new)).get();
-
-            await().atMost(Duration.ofSeconds(180)).until(() -> ledger.answered() == ledger.sent());
-            FaultLedger.Accounting accounting = ledger.accounting();
-            System.out.println("BrokerLossIT accounting: " + accounting);
-            assertThat(accounting.sent()).as("publications the producer gave up on").isEqualTo(REQUESTS);
-            assertThat(accounting.lost()).isZero();
-            assertThat(accounting.deadLetters()).isZero();
-            Map<String, ToolResult> results = ledger.firstResults();
-            assertThat(results.values()).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ToolStatus.SUCCESS));
-            assertThat(accounting.duplicates()).isLessThanOrEqualTo(executorConfig.maxInFlight());
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                    assertThat(tally.requests()).isEqualTo(accounting.unique()));
+            LoadUnderFault.run("BrokerLossIT", client, ledger, tally, provider, REQUESTS,
+                    executorConfig.maxInFlight(), () -> {
+                        int leader = admin.describeTopics(List.of(Topics.REQUESTS.name())).allTopicNames().get()
+                                .get(Topics.REQUESTS.name()).partitions().getFirst().leader().id();
+                        System.out.println("BrokerLossIT: killing broker " + leader + ", leader of "
+                                + Topics.REQUESTS.name() + "-0");
+                        brokers.get(leader - 1).kill();
+                    });
         }
     }
 

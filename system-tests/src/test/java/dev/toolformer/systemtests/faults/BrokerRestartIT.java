@@ -1,6 +1,5 @@
 package dev.toolformer.systemtests.faults;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -8,10 +7,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import dev.toolformer.analytics.AnalyticsConfig;
 import dev.toolformer.analytics.AnalyticsService;
@@ -24,9 +19,6 @@ import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
 import dev.toolformer.producer.ToolformerClient;
-import dev.toolformer.schema.ToolRequest;
-import dev.toolformer.schema.ToolResult;
-import dev.toolformer.schema.ToolStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Tag;
@@ -48,9 +40,9 @@ class BrokerRestartIT {
     void shouldLoseNoRequestWhenBrokerRestartsMidLoad(@TempDir Path dir) throws Exception {
         int port = freePort();
         Path brokerDir = dir.resolve("broker");
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(brokerDir, port);
+        EmbeddedKafkaBroker[] restarting = {EmbeddedKafkaBroker.start(brokerDir, port)};
         try {
-            KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+            KafkaSettings kafka = KafkaSettings.of(restarting[0].bootstrapServers());
             try (Admin admin = Admin.create(kafka.admin())) {
                 TopicProvisioner.ensureTopics(admin, Topics.ALL, 6, (short) 1);
             }
@@ -67,47 +59,17 @@ class BrokerRestartIT {
                 analytics.start();
                 await().atMost(Duration.ofSeconds(60)).until(() -> executor.isReady() && analytics.isRunning());
 
-                List<CompletableFuture<?>> published = new ArrayList<>();
-                for (int i = 0; i < REQUESTS; i++) {
-                    if (i == REQUESTS / 3) {
-                        // Mid-load: a third is published (most of it running or answered), the rest comes
-                        // while the broker is down and after it is back.
-                        broker.close();
-                        Thread.sleep(3_000);
-                        broker = EmbeddedKafkaBroker.start(brokerDir, port);
-                    }
-                    ToolRequest request = client.newRequest("simulated", "{\"latency_ms\":20}", Duration.ofMinutes(5))
-                            .setProvider(provider).build();
-                    ledger.sending(request.getRequestId());
-                    published.add(client.publish(request).whenComplete((md, e) -> {
-                        if (e != null) {
-                            ledger.notSent(request.getRequestId());
-                        }
-                    }));
-                    if (i % 100 == 99) {
-                        Thread.sleep(100);
-                    }
-                }
-                CompletableFuture.allOf(published.stream().map(f -> f.exceptionally(e -> null))
-                        .toArray(CompletableFuture[]::new)).get();
-
-                await().atMost(Duration.ofSeconds(180)).until(() -> ledger.answered() == ledger.sent());
-                FaultLedger.Accounting accounting = ledger.accounting();
-                System.out.println("BrokerRestartIT accounting: " + accounting);
-                assertThat(accounting.sent()).as("publications the producer gave up on").isEqualTo(REQUESTS);
-                assertThat(accounting.lost()).isZero();
-                assertThat(accounting.deadLetters()).isZero();
-                Map<String, ToolResult> results = ledger.firstResults();
-                assertThat(results.values()).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ToolStatus.SUCCESS));
-                // Duplicates can only come from requests that were running when the broker went away.
-                assertThat(accounting.duplicates()).isLessThanOrEqualTo(executorConfig.maxInFlight());
-                // Analytics rode it out too: every distinct request counted once.
-                await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
-                        assertThat(tally.requests()).isEqualTo(accounting.unique()));
-                System.out.println("BrokerRestartIT analytics counted " + tally.requests() + " requests");
+                LoadUnderFault.run("BrokerRestartIT", client, ledger, tally, provider, REQUESTS,
+                        executorConfig.maxInFlight(), () -> {
+                            // Mid-load: a third is published (most of it running or answered), the rest comes
+                            // while the broker is down and after it is back.
+                            restarting[0].close();
+                            Thread.sleep(3_000);
+                            restarting[0] = EmbeddedKafkaBroker.start(brokerDir, port);
+                        });
             }
         } finally {
-            broker.close();
+            restarting[0].close();
         }
     }
 
