@@ -37,7 +37,7 @@ public final class ProcessMeters {
     }
 
     /** Binds the JVM, process and spec resource meters for {@code component} (e.g. "executor"). */
-    public static void bind(MeterRegistry registry, String component) {
+    private static void bind(MeterRegistry registry, String component) {
         registry.config().meterFilter(new PrometheusNames());
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

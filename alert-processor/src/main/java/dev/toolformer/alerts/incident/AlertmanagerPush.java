@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import dev.toolformer.alerts.incident.NotificationGrouper.Notification;
 import dev.toolformer.alerts.rules.IncidentPolicy;
@@ -24,24 +26,21 @@ final class AlertmanagerPush {
     /** How long a posted firing alert lasts in Alertmanager unless posted again. */
     static final Duration EXPIRY = RESEND.multipliedBy(4);
 
-    private final Map<String, IncidentPolicy.Receiver> receivers;
+    /** The receivers with an {@code alertmanager-api} webhook. */
+    private final Set<String> pushing;
     /** Receiver name to the firing alerts (by fingerprint) it was last told of. */
     private final Map<String, Map<String, AlertEvent>> told = new ConcurrentHashMap<>();
     private Instant lastResend = Instant.EPOCH;
 
     AlertmanagerPush(IncidentPolicy policy) {
-        Map<String, IncidentPolicy.Receiver> pushing = new ConcurrentHashMap<>();
-        policy.receivers().forEach((name, receiver) -> {
-            if (receiver.webhooks().stream().anyMatch(h -> h.format() == IncidentPolicy.Format.ALERTMANAGER_API)) {
-                pushing.put(name, receiver);
-            }
-        });
-        this.receivers = pushing;
+        this.pushing = policy.receivers().values().stream()
+                .filter(r -> r.webhooks().stream().anyMatch(h -> h.format() == IncidentPolicy.Format.ALERTMANAGER_API))
+                .map(IncidentPolicy.Receiver::name).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Records what a sent notification told its receiver: its firing alerts to re-send, its resolved ones not. */
     void sent(Notification n) {
-        if (!receivers.containsKey(n.receiver())) {
+        if (!pushing.contains(n.receiver())) {
             return;
         }
         Map<String, AlertEvent> alerts = told.computeIfAbsent(n.receiver(), r -> new ConcurrentHashMap<>());
