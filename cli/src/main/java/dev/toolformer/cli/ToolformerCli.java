@@ -57,7 +57,7 @@ public final class ToolformerCli implements Runnable {
 
     public static void main(String[] args) {
         int code = execute(args);
-        Tracing.shutdown(); // flush the last sampled spans
+        TracingSetup.shutdown(); // flush the last sampled spans
         System.exit(code);
     }
 
@@ -89,9 +89,9 @@ public final class ToolformerCli implements Runnable {
             Namespace.prefix(); // a bad TOOLFORMER_NAMESPACE fails here, naming the variable
             String endpoint = last.matchedOptionValue("--otlp-endpoint", System.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
             double ratio = last.matchedOptionValue("--trace-sample-ratio", Tracing.DEFAULT_SAMPLE_RATIO);
-            Tracing.install(TracingSetup.build("toolformer-" + last.commandSpec().name(), ratio,
+            TracingSetup.install("toolformer-" + last.commandSpec().name(), ratio,
                     last.hasMatchedOption("--trace-sample-ratio"), endpoint, last.hasMatchedOption("--otlp-endpoint"),
-                    System.getenv()));
+                    System.getenv());
         } catch (RuntimeException e) {
             throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), e.getMessage(), e);
         }

@@ -4,8 +4,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.toolformer.common.tracing.Tracing;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 
 /**
  * Builds the process's OpenTelemetry SDK the ecosystem's way, with {@code opentelemetry-sdk-extension-autoconfigure}:
@@ -18,7 +23,37 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
  * {@code --trace-sample-ratio}, when given on the command line, win over the environment.
  */
 final class TracingSetup {
+    private static OpenTelemetrySdk installed;
+
     private TracingSetup() {
+    }
+
+    /**
+     * Builds the SDK (see {@link #build}) and makes it the process's tracing: {@link Tracing}'s, and the
+     * {@link GlobalOpenTelemetry} the libraries in the process fall back to. A Java agent's SDK, when one is already
+     * global, is left in charge (it has its own {@code OTEL_*} configuration).
+     */
+    static synchronized void install(String service, double sampleRatio, boolean ratioGiven, String endpoint,
+                                     boolean endpointGiven, Map<String, String> env) {
+        if (installed == null && GlobalOpenTelemetry.isSet()) {
+            Tracing.install(GlobalOpenTelemetry.get());
+            return;
+        }
+        OpenTelemetrySdk sdk = build(service, sampleRatio, ratioGiven, endpoint, endpointGiven, env);
+        Tracing.install(sdk);
+        if (installed == null) {
+            GlobalOpenTelemetry.set(sdk);
+        } else { // a test running commands in turn: ours stays the global one, the latest is Tracing's
+            installed.close();
+        }
+        installed = sdk;
+    }
+
+    /** Flushes the spans not exported yet and stops exporting. */
+    static synchronized void shutdown() {
+        if (installed != null) {
+            installed.close();
+        }
     }
 
     /**
@@ -59,7 +94,7 @@ final class TracingSetup {
                 .addPropertiesSupplier(() -> defaults)
                 .addPropertiesCustomizer(config -> given)
                 // An SDK that exports nothing hands out no-op spans without ids: keep ids for logs and exemplars.
-                .addTracerProviderCustomizer((provider, config) -> provider.addSpanProcessor(Tracing.idsOnly()))
+                .addTracerProviderCustomizer((provider, config) -> provider.addSpanProcessor(new IdsOnly()))
                 .disableShutdownHook()
                 .build()
                 .getOpenTelemetrySdk();
@@ -67,5 +102,26 @@ final class TracingSetup {
 
     private static boolean blank(String value) {
         return value == null || value.isBlank();
+    }
+
+    /** A processor that keeps nothing: with it, an SDK that exports nothing still creates real spans (with ids). */
+    private static final class IdsOnly implements SpanProcessor {
+        @Override
+        public void onStart(Context parentContext, ReadWriteSpan span) {
+        }
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {
+        }
+
+        @Override
+        public boolean isEndRequired() {
+            return false;
+        }
     }
 }

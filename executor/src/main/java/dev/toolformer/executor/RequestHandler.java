@@ -228,7 +228,8 @@ final class RequestHandler {
             return null;
         }
         ToolResult result = run.result();
-        // The request's headers (correlation id) travel on with its result, under this execution's span.
+        // The request's headers (correlation id) travel on with its result, under this execution's span (counted in
+        // the record's size here; the traced producer replaces it with its publish span's, of the same size).
         Headers headers = new RecordHeaders(record.headers().toArray());
         Tracing.inject(Context.current(), headers);
         byte[] value = RESULTS.encode(result);
@@ -333,11 +334,14 @@ final class RequestHandler {
                 } else if (error instanceof RecordTooLargeException && whenTooLarge != null) {
                     log.warn("{} refused a record of {} bytes as too large; sending a smaller one: {}", record.topic(),
                             budget.size(record.key(), record.value(), record.headers()), error.toString());
-                    workers.execute(() -> send(whenTooLarge.apply(error), null, from, acknowledged, dropped));
+                    // Sent again in the execution's trace: the callback runs in the context of the first send.
+                    workers.execute(Context.current().wrap(() -> send(whenTooLarge.apply(error), null, from,
+                            acknowledged, dropped)));
                 } else if (error instanceof RetriableException) {
                     if (publishing && executions.owns(from)) {
                         log.warn("Publishing to {} failed ({}); retrying", record.topic(), error.toString());
-                        workers.execute(() -> send(record, whenTooLarge, from, acknowledged, dropped));
+                        workers.execute(Context.current().wrap(() -> send(record, whenTooLarge, from, acknowledged,
+                                dropped)));
                     } else {
                         // Revoked or stopping: the next owner runs the record again; retrying here would race it.
                         log.info("Not retrying a record for {} of {} (no longer owned or stopping): {}", record.topic(),

@@ -19,6 +19,7 @@ import dev.toolformer.common.kafka.RecordBudget;
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.service.Service;
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.common.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -79,7 +80,8 @@ public final class ToolExecutor implements Service {
         this.producer = new KafkaProducer<>(kafka.producer(config.executorId()));
         Resilience resilience = new Resilience(config, metrics);
         RequestRunner runner = new RequestRunner(tools, pricing, config, workers, clock, resilience, metrics);
-        this.handler = new RequestHandler(config, producer, runner, metrics, clock, workers,
+        // Results and dead letters are publish spans of the request's trace; heartbeats belong to none.
+        this.handler = new RequestHandler(config, Tracing.traced(producer), runner, metrics, clock, workers,
                 RecordBudget.of(kafka.producer(config.executorId())), this::stopOnFatalSend);
         KafkaConsumer<String, byte[]> requests = new KafkaConsumer<>(requestConsumer(kafka, config));
         this.loop = new RequestLoop(config, requests, handler, e -> fail(Topics.REQUESTS.name(), e));

@@ -24,14 +24,12 @@ import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.instrumentation.kafkaclients.v2_6.KafkaTelemetry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -45,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * from the moment it was created (no consumer group, so any number of clients each see every result).
  * Thread-safe. A cluster that refuses the client (credentials, ACLs) fails the constructor or the publish
  * with a {@link KafkaAccessException} that says what to check.
+ *
+ * <p>Tracing is the application's: each publish is a {@code PRODUCER} span ({@code <topic> publish}, the
+ * {@code messaging.*} attributes, a child of the caller's current span) of the OpenTelemetry the application gives,
+ * or of {@code GlobalOpenTelemetry} (its SDK, or the Java agent's); its context travels in the record's headers,
+ * so the request's execution and result join the agent's trace. Without an SDK nothing is traced.
  */
 public final class ToolformerClient implements AutoCloseable {
     /** Record header carrying the request's correlation id (also in the value). */
@@ -57,7 +60,7 @@ public final class ToolformerClient implements AutoCloseable {
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
 
     private final KafkaSettings kafka;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> resultsConsumer;
     private final Map<String, CompletableFuture<ToolResult>> pending = new ConcurrentHashMap<>();
     private final List<Consumer<ToolResult>> listeners = new CopyOnWriteArrayList<>();
@@ -73,10 +76,16 @@ public final class ToolformerClient implements AutoCloseable {
 
     /** A client whose requests' {@code submitted_at} reads {@code clock} (a test's, or an agent's own). */
     public ToolformerClient(KafkaSettings kafka, Clock clock) {
+        this(kafka, clock, Tracing.openTelemetry());
+    }
+
+    /** A client tracing its publishes with {@code openTelemetry} (the application's own, rather than the global one). */
+    public ToolformerClient(KafkaSettings kafka, Clock clock, OpenTelemetry openTelemetry) {
         this.kafka = Objects.requireNonNull(kafka, "kafka == null");
-        this.clock = clock;
+        this.clock = Objects.requireNonNull(clock, "clock == null");
+        Objects.requireNonNull(openTelemetry, "openTelemetry == null");
         String clientId = "toolformer-client-" + UUID.randomUUID();
-        this.producer = new KafkaProducer<>(kafka.producer(clientId));
+        this.producer = KafkaTelemetry.create(openTelemetry).wrap(new KafkaProducer<>(kafka.producer(clientId)));
         this.resultsConsumer = new KafkaConsumer<>(kafka.consumer(null, clientId + "-results"));
         this.resultsThread = Thread.ofPlatform().name(clientId + "-results").daemon().start(this::readResults);
         awaitResultsReader();
@@ -102,10 +111,7 @@ public final class ToolformerClient implements AutoCloseable {
         Objects.requireNonNull(request, "request == null");
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(
                 Topics.REQUESTS.name(), request.getRequestId(), REQUESTS.encode(request));
-        Span span = span(Topics.REQUESTS.name(), request.getRequestId())
-                .setAttribute("gen_ai.tool.name", request.getTool())
-                .startSpan();
-        return send(record, request.getCorrelationId(), span);
+        return send(record, request.getCorrelationId());
     }
 
     /**
@@ -141,37 +147,20 @@ public final class ToolformerClient implements AutoCloseable {
                 .build();
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(
                 Topics.SPECULATION_OUTCOMES.name(), requestId, OUTCOMES.encode(outcome));
-        Span span = span(Topics.SPECULATION_OUTCOMES.name(), requestId)
-                .setAttribute("toolformer.speculation.used", used)
-                .startSpan();
-        return send(record, correlationId, span);
+        return send(record, correlationId);
     }
 
-    private static SpanBuilder span(String topic, String requestId) {
-        return Tracing.tracer().spanBuilder("publish " + topic)
-                .setSpanKind(SpanKind.PRODUCER)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", topic)
-                .setAttribute("toolformer.request_id", requestId);
-    }
-
-    /** Sends {@code record} with its correlation id and {@code span}'s trace context in the headers; ends the span. */
-    private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, String correlationId,
-                                                   Span span) {
+    /** Sends {@code record} with its correlation id (and, by the traced producer, its publish span's context). */
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record, String correlationId) {
         record.headers().add(CORRELATION_ID_HEADER, correlationId.getBytes(StandardCharsets.UTF_8));
-        // The trace starts here (or continues the caller's current span) and travels in the headers.
-        Tracing.inject(Context.current().with(span), record.headers());
         CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
         producer.send(record, (metadata, error) -> {
             if (error != null) {
-                span.recordException(error);
-                span.setStatus(StatusCode.ERROR);
                 sent.completeExceptionally(KafkaAccessException.from(error, "cannot publish to " + record.topic(), kafka)
                         .<Exception>map(e -> e).orElse(error));
             } else {
                 sent.complete(metadata);
             }
-            span.end();
         });
         return sent;
     }

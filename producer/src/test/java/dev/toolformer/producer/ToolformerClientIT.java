@@ -17,18 +17,25 @@ import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.schema.SpeculationOutcome;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,15 +47,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ToolformerClientIT {
     private static final Instant NOW = Instant.parse("2026-01-02T03:04:05.678Z");
 
+    @AfterEach
+    void noSdk() {
+        TestTracing.reset();
+    }
+
     @Test
     void shouldPublishTheOutcomeKeyedByRequestIdDecidedNowWithCorrelationAndTraceHeaders(KafkaTestCluster cluster)
             throws Exception {
         String requestId = UUID.randomUUID().toString();
-        // The agent's own trace, as its framework would have made current.
+        // The agent application's SDK, given to the client, and its trace, as its framework would have made current.
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        OpenTelemetrySdk agentSdk = TestTracing.install(1.0, spans);
         Span agent = Span.wrap(SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
                 TraceFlags.getSampled(), TraceState.getDefault()));
         RecordMetadata metadata;
-        try (ToolformerClient client = new ToolformerClient(cluster.settings(), Clock.fixed(NOW, ZoneOffset.UTC));
+        try (ToolformerClient client = new ToolformerClient(cluster.settings(), Clock.fixed(NOW, ZoneOffset.UTC),
+                agentSdk);
              Scope ignored = agent.makeCurrent()) {
             metadata = client.reportOutcome(requestId, false, "agent took another path").get(30, TimeUnit.SECONDS);
         }
@@ -61,6 +76,30 @@ class ToolformerClientIT {
                 .setReason("agent took another path").build());
         assertThat(header(record, ToolformerClient.CORRELATION_ID_HEADER)).isEqualTo(requestId);
         assertThat(Tracing.traceId(record.headers())).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+        // OpenTelemetry's Kafka instrumentation: a PRODUCER span, child of the agent's, with the messaging attributes.
+        SpanData publish = spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getName().equals(Topics.SPECULATION_OUTCOMES.name() + " publish"))
+                .findFirst().orElseThrow();
+        assertThat(publish.getKind()).isEqualTo(SpanKind.PRODUCER);
+        assertThat(publish.getParentSpanId()).isEqualTo("b7ad6b7169203331");
+        assertThat(publish.getAttributes().get(AttributeKey.stringKey("messaging.system"))).isEqualTo("kafka");
+        assertThat(publish.getAttributes().get(AttributeKey.stringKey("messaging.destination.name")))
+                .isEqualTo(Topics.SPECULATION_OUTCOMES.name());
+        assertThat(Tracing.extract(record.headers())).satisfies(context -> assertThat(Span.fromContext(context)
+                .getSpanContext().getSpanId()).isEqualTo(publish.getSpanId()));
+    }
+
+    @Test
+    void shouldTraceNothingWithoutAnSdk(KafkaTestCluster cluster) throws Exception {
+        // An application without OpenTelemetry: the API's no-op, no trace headers, nothing fails.
+        RecordMetadata metadata;
+        try (ToolformerClient client = new ToolformerClient(cluster.settings())) {
+            metadata = client.reportOutcome(UUID.randomUUID().toString(), true, "").get(30, TimeUnit.SECONDS);
+        }
+
+        ConsumerRecord<String, byte[]> record = read(cluster, metadata);
+        assertThat(record.headers().lastHeader("traceparent")).isNull();
+        assertThat(header(record, ToolformerClient.CORRELATION_ID_HEADER)).isNotNull();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.embedded.testing.TestTracing;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.trace.Span;
@@ -17,12 +18,12 @@ class TraceExemplarsTest {
 
     @AfterEach
     void defaultTracing() {
-        Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
+        TestTracing.reset();
     }
 
     @Test
     void shouldLinkTheBucketOfADurationRecordedInASampledSpanToItsTraceWithNoExporterConfigured() {
-        Tracing.configure(1.0, null);
+        TestTracing.install(1.0, null);
         PrometheusMeterRegistry registry = ProcessMeters.registry("test");
         Timer timer = Timer.builder("work_duration")
                 .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(1)).register(registry);
@@ -42,7 +43,7 @@ class TraceExemplarsTest {
 
     @Test
     void shouldLeaveBucketsWithoutExemplarsOutsideASampledSpan() {
-        Tracing.configure(0.0, null);
+        TestTracing.install(0.0, null);
         PrometheusMeterRegistry registry = ProcessMeters.registry("test");
         Timer timer = Timer.builder("idle_duration").serviceLevelObjectives(Duration.ofSeconds(1)).register(registry);
         timer.record(Duration.ofMillis(300));

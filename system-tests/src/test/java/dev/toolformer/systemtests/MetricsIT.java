@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.toolformer.common.pricing.Pricing;
-import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.producer.ToolformerClient;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.server.Pipeline;
@@ -49,7 +49,7 @@ class MetricsIT {
         String provider = cluster.uniqueName("metrics").replace('-', '_');
         Pipeline.Options options = new Pipeline.Options(cluster.settings(), data, 0, "127.0.0.1", 0, 6, (short) 1,
                 Duration.ofSeconds(5), null);
-        Tracing.configure(1.0, null); // every request sampled: each latency bucket gets an exemplar
+        TestTracing.install(1.0, null); // every request sampled: each latency bucket gets an exemplar
         try (Pipeline pipeline = Pipeline.start(options);
              ToolformerClient client = new ToolformerClient(pipeline.kafka())) {
             assertThat(pipeline.awaitReady(Duration.ofSeconds(90))).isTrue();
@@ -104,7 +104,7 @@ class MetricsIT {
             assertThat(open.body()).endsWith("# EOF\n").containsPattern("orchestrator_request_duration_seconds_bucket"
                     + "\\{method=\"echo\",provider=\"" + provider + "\"[^}]*} \\d+ # \\{[^}]*trace_id=\"[0-9a-f]{32}\"");
         } finally {
-            Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
+            TestTracing.reset();
         }
     }
 

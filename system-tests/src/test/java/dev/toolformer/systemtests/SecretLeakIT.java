@@ -26,9 +26,9 @@ import dev.toolformer.alerts.rules.AlertRules;
 import dev.toolformer.common.kafka.KafkaSettings;
 import dev.toolformer.common.topic.Topic;
 import dev.toolformer.common.topic.Topics;
-import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.executor.tools.HttpTool;
 import dev.toolformer.executor.tools.OpenAiChatTool;
 import dev.toolformer.producer.ToolformerClient;
@@ -70,6 +70,7 @@ class SecretLeakIT {
         System.clearProperty(OpenAiChatTool.BASE_URL_PROPERTY);
         System.clearProperty(HttpTool.ALLOW_HOSTS_PROPERTY);
         Logging.configure(Logging.Format.TEXT, "INFO", "toolformer-test");
+        TestTracing.reset();
     }
 
     @Test
@@ -118,7 +119,7 @@ class SecretLeakIT {
         System.setProperty(HttpTool.ALLOW_HOSTS_PROPERTY, "127.0.0.1:" + port);
 
         InMemorySpanExporter spans = InMemorySpanExporter.create();
-        Tracing.configure(1.0, spans);
+        TestTracing.install(1.0, spans);
         ByteArrayOutputStream logs = new ByteArrayOutputStream();
         System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
         Logging.configure(Logging.Format.JSON, "DEBUG", "toolformer-test");

@@ -17,6 +17,7 @@ import dev.toolformer.common.topic.Topics;
 import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.embedded.testing.EmbeddedKafkaExtension;
 import dev.toolformer.embedded.testing.KafkaTestCluster;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.executor.ExecutorConfig;
 import dev.toolformer.executor.ToolExecutor;
 import dev.toolformer.executor.ToolRegistry;
@@ -46,13 +47,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
 class TracingIT {
+    private static final AttributeKey<String> MESSAGE_KEY = AttributeKey.stringKey("messaging.kafka.message.key");
     private final PrintStream originalErr = System.err;
 
     @AfterEach
     void restore() {
         System.setErr(originalErr);
         Logging.configure(Logging.Format.TEXT, "INFO", "test");
-        Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
+        TestTracing.reset();
     }
 
     @Test
@@ -60,7 +62,7 @@ class TracingIT {
     void shouldCarryTheTraceFromRequestToResultLogsAndSpans(KafkaTestCluster cluster) throws Exception {
         KafkaSettings kafka = cluster.settings();
         InMemorySpanExporter spans = InMemorySpanExporter.create();
-        Tracing.configure(1.0, spans);
+        TestTracing.install(1.0, spans);
         ByteArrayOutputStream logs = new ByteArrayOutputStream();
         System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
         Logging.configure(Logging.Format.JSON, "DEBUG", "toolformer-test");
@@ -107,11 +109,23 @@ class TracingIT {
         assertThat(execute.getAttributes().get(AttributeKey.stringKey("gen_ai.request.model"))).isEqualTo("gpt-4o-mini");
         assertThat(execute.getAttributes().get(AttributeKey.stringKey("toolformer.status"))).isEqualTo("SUCCESS");
         SpanData publish = spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("publish " + Topics.REQUESTS.name())
-                        && mine.equals(s.getAttributes().get(id)))
+                .filter(s -> s.getName().equals(Topics.REQUESTS.name() + " publish")
+                        && mine.equals(s.getAttributes().get(MESSAGE_KEY)))
                 .findFirst().orElseThrow();
         assertThat(publish.getParentSpanId()).isEqualTo(agent.getSpanContext().getSpanId());
         assertThat(execute.getParentSpanId()).isEqualTo(publish.getSpanId());
+        // The result is published under the execution's span (OpenTelemetry's Kafka instrumentation), and its
+        // record carries that publish span.
+        await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(s -> s.getName().equals(Topics.RESULTS.name() + " publish")
+                        && mine.equals(s.getAttributes().get(MESSAGE_KEY))));
+        SpanData result = spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getName().equals(Topics.RESULTS.name() + " publish")
+                        && mine.equals(s.getAttributes().get(MESSAGE_KEY)))
+                .findFirst().orElseThrow();
+        assertThat(result.getParentSpanId()).isEqualTo(execute.getSpanId());
+        assertThat(Span.fromContext(Tracing.extract(resultRecord(kafka, requestId).headers())).getSpanContext()
+                .getSpanId()).isEqualTo(result.getSpanId());
     }
 
     private static ConsumerRecord<String, byte[]> resultRecord(KafkaSettings kafka, String requestId) {

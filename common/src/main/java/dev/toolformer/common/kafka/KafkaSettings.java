@@ -14,6 +14,7 @@ import dev.toolformer.common.deadletter.DeadLetterExceptionHandler;
 import dev.toolformer.common.deadletter.ProcessingDeadLetterHandler;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.topic.Namespace;
+import dev.toolformer.common.tracing.Tracing;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -128,6 +129,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> overrid
         // Streams 4.4 rebuilds a StreamsConfig from the main consumer's settings for its partition assignor, which
         // lack the key above, and warns again that it is unset: the prefixed copy reaches that config too.
         p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
+        // Each record read is a process span in its producer's trace (OpenTelemetry's Kafka instrumentation).
+        p.putAll(Tracing.streamsInterceptors());
         p.putAll(overrides);
         return p;
     }

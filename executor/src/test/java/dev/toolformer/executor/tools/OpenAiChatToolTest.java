@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.ToolCall;
@@ -128,7 +129,7 @@ class OpenAiChatToolTest {
     @Test
     void shouldWrapEachProviderCallInAnLlmRequestClientSpanUnderTheExecutionsSpan() throws Exception {
         List<SpanData> finished = new CopyOnWriteArrayList<>();
-        Tracing.configure(1.0, new SpanExporter() {
+        TestTracing.install(1.0, new SpanExporter() {
             @Override
             public CompletableResultCode export(Collection<SpanData> spans) {
                 finished.addAll(spans);
@@ -154,7 +155,6 @@ class OpenAiChatToolTest {
             } finally {
                 execution.end();
             }
-            Tracing.configure(1.0, null); // flushes the batch of the exporter above
 
             List<SpanData> calls = finished.stream()
                     .filter(span -> span.getName().equals("llm_request")).toList();
@@ -175,7 +175,7 @@ class OpenAiChatToolTest {
             assertThat(failed.getEvents()).anySatisfy(event -> assertThat(event.getName()).isEqualTo("exception"));
             assertThat(failed.toString()).doesNotContain(KEY);
         } finally {
-            Tracing.configure(Tracing.DEFAULT_SAMPLE_RATIO, null);
+            TestTracing.reset();
         }
     }
 
