@@ -96,6 +96,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Longest wait for the last results after the last send (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--pairs", defaultValue = "3",
+            description = "Interleaved relay/pipeline and relay/latency measurements; the median and spread are reported (default: ${DEFAULT-VALUE}).")
+    int pairs;
+
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
 
@@ -109,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Scenario> scenarios = Scenario.named(scenario);
         BenchSettings settings = new BenchSettings(partitions, replicationFactor, records, warmup, rate, latencyDuration,
-                concurrentRequests, toolLatency, instances, scaleRecords, scaleDuration, drainTimeout);
+                concurrentRequests, toolLatency, instances, scaleRecords, scaleDuration, drainTimeout, pairs);
         Progress progress = new Progress(System.err, !noProgress);
         long started = System.nanoTime();
         BenchReport report;

@@ -1,6 +1,7 @@
 package dev.toolformer.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,14 +46,22 @@ class BenchCommandIT {
 
     @Test
     void shouldMeasureRelayBeforePipelineAndWriteTheRatio(KafkaTestCluster cluster) throws Exception {
-        JsonNode results = bench(cluster, "pipeline");
+        JsonNode results = bench(cluster, "pipeline", "--pairs", "2");
 
         assertThat(names(results)).containsExactly("relay", "pipeline");
         JsonNode pipeline = results.get("pipeline");
-        assertThat(names(pipeline)).containsExactly("requests", "throughput_per_s", "ratio_to_relay");
-        assertThat(pipeline.get("requests").asLong()).isPositive();
+        assertThat(names(pipeline)).containsExactly("requests", "throughput_per_s", "ratio_to_relay", "ratio_min",
+                "ratio_max", "pairs");
+        assertThat(pipeline.get("requests").asLong()).isEqualTo(600);
         assertThat(pipeline.get("throughput_per_s").asDouble()).isPositive();
-        assertThat(pipeline.get("ratio_to_relay").asDouble()).isPositive();
+        assertThat(pipeline.get("ratio_to_relay").asDouble()).isPositive()
+                .isBetween(pipeline.get("ratio_min").asDouble(), pipeline.get("ratio_max").asDouble());
+        assertThat(pipeline.get("pairs")).hasSize(2).allSatisfy(pair -> {
+            assertThat(names(pair)).containsExactly("relay_per_s", "pipeline_per_s", "ratio");
+            assertThat(pair.get("ratio").asDouble()).isEqualTo(Math.round(
+                    pair.get("pipeline_per_s").asDouble() / pair.get("relay_per_s").asDouble() * 1000) / 1000.0,
+                    offset(0.002));
+        });
     }
 
     @Test
@@ -60,12 +69,17 @@ class BenchCommandIT {
         JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "200ms");
 
         JsonNode concurrency = results.get("concurrency");
-        assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s", "heap_peak_mb");
+        assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s",
+                "executor_heap_max_mb", "executor_heap_peak_mb", "executor_heap_kept_mb", "bytes_per_in_flight",
+                "executor_full_gcs", "executor_gcs");
         assertThat(concurrency.get("requests").asLong()).isEqualTo(200);
         assertThat(concurrency.get("peak_in_flight").asInt()).isBetween(1, 200);
         assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(200);
         assertThat(concurrency.get("wall_s").asDouble()).isGreaterThanOrEqualTo(0.2);
-        assertThat(concurrency.get("heap_peak_mb").asDouble()).isPositive();
+        // The executor's own JVM, from its GC log: a heap of 512 MB at most, and at least the GC asked at the end.
+        assertThat(concurrency.get("executor_heap_max_mb").asDouble()).isEqualTo(512);
+        assertThat(concurrency.get("executor_heap_peak_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
+        assertThat(concurrency.get("bytes_per_in_flight").asLong()).isNotNegative();
     }
 
     private JsonNode bench(KafkaTestCluster cluster, String scenario, String... extra) throws Exception {

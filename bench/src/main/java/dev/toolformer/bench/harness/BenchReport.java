@@ -66,6 +66,10 @@ public final class BenchReport {
         fields.forEach((key, value) -> {
             if (value instanceof Map<?, ?> nested) {
                 flatten(prefix + key + ".", (Map<String, Object>) nested, rows);
+            } else if (value instanceof List<?> list) {
+                for (int i = 0; i < list.size(); i++) {
+                    flatten(prefix + key + "." + (i + 1) + ".", (Map<String, Object>) list.get(i), rows);
+                }
             } else {
                 rows.add(new String[] {prefix + key, value instanceof Number n ? number(n.doubleValue()) : String.valueOf(value)});
             }
@@ -76,9 +80,13 @@ public final class BenchReport {
     private static String target(String scenario, String field, Map<String, Object> fields) {
         return switch (scenario + "." + field) {
             case "pipeline.ratio_to_relay" -> verdict(value(fields, "ratio_to_relay") >= 0.5, ">= 0.5");
-            case "concurrency.wall_s" -> verdict(value(fields, "wall_s") < 3, "< 3 s");
-            case "concurrency.heap_peak_mb" -> verdict(value(fields, "heap_peak_mb") < 512, "< 512 MB");
+            case "concurrency.wall_s" -> verdict(value(fields, "wall_s") <= 3, "<= 3 s");
+            case "concurrency.executor_full_gcs" -> verdict(value(fields, "executor_full_gcs") == 0, "no full GC");
+            case "concurrency.bytes_per_in_flight" -> verdict(value(fields, "bytes_per_in_flight") <= 4096,
+                    "<= 4 KB");
             case "latency.p99_ms" -> verdict(value(fields, "p99_ms") < 2 * value(fields, "relay_p99_ms"), "< 2 x relay_p99_ms");
+            case "latency.pairs_within_target" -> verdict(value(fields, "pairs_within_target")
+                    == ((List<?>) fields.get("pairs")).size(), "every pair p99 < 2 x its relay p99");
             default -> "";
         };
     }

@@ -18,10 +18,11 @@ import java.util.List;
  * @param scaleRecords       requests measured at full speed per instance count
  * @param scaleDuration      how long each instance count's fixed-rate latency measurement sends
  * @param drainTimeout       the longest wait for the last results after the last send
+ * @param pairs              interleaved relay/pipeline (and relay/latency) measurements whose median is reported
  */
 public record BenchSettings(int partitions, short replicationFactor, long records, long warmup, double ratePerSecond,
                      Duration latencyDuration, int concurrentRequests, Duration toolLatency, List<Integer> instances,
-                     long scaleRecords, Duration scaleDuration, Duration drainTimeout) {
+                     long scaleRecords, Duration scaleDuration, Duration drainTimeout, int pairs) {
 
     public BenchSettings {
         atLeast("--partitions", partitions, 1);
@@ -42,6 +43,7 @@ public record BenchSettings(int partitions, short replicationFactor, long record
         atLeast("--scale-records", scaleRecords, 1);
         positive("--scale-duration", scaleDuration);
         positive("--drain-timeout", drainTimeout);
+        atLeast("--pairs", pairs, 1);
     }
 
     private static void atLeast(String option, long value, long min) {

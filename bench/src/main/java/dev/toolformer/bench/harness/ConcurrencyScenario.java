@@ -2,17 +2,23 @@ package dev.toolformer.bench.harness;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-import dev.toolformer.executor.ExecutorStats;
+import dev.toolformer.common.topic.Topics;
 import dev.toolformer.producer.ToolformerClient;
 
 /**
- * {@code concurrency}: N requests to the {@code simulated} tool sleeping a fixed time, published at once
- * to one executor whose in-flight limit is N; wall time from the first publish to the last result read,
- * and the JVM's heap peak meanwhile (this JVM also runs the embedded broker and the client).
+ * {@code concurrency}: N requests to the {@code simulated} tool sleeping a fixed time, published at once to one
+ * executor whose in-flight limit is N. The executor runs as deployed, in a JVM of its own with a
+ * {@value #EXECUTOR_HEAP} heap (the broker and the load generator stay in this one): wall time from the first
+ * publish to the last result read, and the executor's heap from its GC log — its peak in use (the largest heap
+ * before a collection, the run's own collections and one asked for at its end), the heap it kept (after its
+ * collections) and hence the bytes each in-flight request holds, and whether it needed full collections.
  */
 final class ConcurrencyScenario {
+    static final String EXECUTOR_HEAP = "512m";
     private static final Duration WARMUP = Duration.ofSeconds(2);
     private static final double WARMUP_RATE = 5_000;
 
@@ -25,36 +31,55 @@ final class ConcurrencyScenario {
         String arguments = "{\"name\":\"sleep\",\"latency_ms\":" + s.toolLatency().toMillis() + "}";
         Duration timeout = s.toolLatency().multipliedBy(10).plus(s.drainTimeout());
         int maxInFlight = Math.max(n, PipelineScenario.DEFAULT_MAX_IN_FLIGHT);
-        // Warm up on another instance, so that the measured one's peak in flight is the measurement's own.
-        try (PipelineRig rig = PipelineRig.start(run.cluster(), 1, maxInFlight, false)) {
-            new PipelineLoad(rig.client(), s.drainTimeout(), run.progress())
-                    .generate(PipelineLoad.ECHO, WARMUP_RATE, WARMUP, false, "concurrency warm-up");
-        }
-        try (PipelineRig rig = PipelineRig.start(run.cluster(), 1, maxInFlight, false)) {
-            ToolformerClient client = rig.client();
+        BenchCluster cluster = run.cluster();
+        String groupId = cluster.uniqueName("toolformer-bench-concurrency");
+        cluster.startGroupAtEnd(groupId, Set.of(Topics.REQUESTS.name()));
+        try (ExecutorProcess executor = ExecutorProcess.start(cluster, groupId + "-1", groupId, maxInFlight,
+                EXECUTOR_HEAP);
+             ToolformerClient client = new ToolformerClient(cluster.kafka())) {
             PipelineLoad load = new PipelineLoad(client, s.drainTimeout(), run.progress());
-            double baseline = HeapWatcher.baselineMb();
+            // JIT and connections warm, then a full collection: the heap the idle executor keeps.
+            load.generate(PipelineLoad.ECHO, WARMUP_RATE, WARMUP, false, "concurrency warm-up");
+            executor.collect();
+            List<ExecutorProcess.Collection> before = executor.collections();
+            double baseline = before.getLast().afterMb();
             PipelineLoad.Run measured;
-            double heapPeak;
-            double heapAfterGc;
-            try (HeapWatcher heap = new HeapWatcher()) {
+            long peakInFlight;
+            try (ExecutorProcess.InFlightSampler sampler = new ExecutorProcess.InFlightSampler(executor)) {
                 measured = load.publishAll(n, i -> client.newRequest("simulated", arguments, timeout)
                         .setProvider("local").setModel("none").build(), "concurrency");
-                heapPeak = heap.peakMb();
-                heapAfterGc = heap.peakAfterGcMb();
+                peakInFlight = sampler.peak();
             }
-            ExecutorStats stats = rig.executors().getFirst().stats();
+            List<ExecutorProcess.Collection> during = executor.collections().subList(before.size(),
+                    executor.collections().size());
+            executor.collect();
+            List<ExecutorProcess.Collection> all = executor.collections();
+            double peak = all.subList(before.size(), all.size()).stream()
+                    .mapToDouble(ExecutorProcess.Collection::beforeMb).max().orElse(baseline);
+            double kept = during.stream().filter(c -> !c.full()).mapToDouble(ExecutorProcess.Collection::afterMb)
+                    .max().orElse(baseline);
+            long fullCollections = during.stream().filter(ExecutorProcess.Collection::full).count();
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("requests", measured.requests());
-            fields.put("peak_in_flight", stats.peakInFlight());
+            fields.put("peak_in_flight", peakInFlight);
             fields.put("tool_latency_ms", measured.toolTimes().meanMs());
             fields.put("wall_s", BenchReport.round2(measured.phase().elapsedSeconds()));
-            fields.put("heap_peak_mb", heapPeak);
-            run.note("concurrency", "tool sleeps " + s.toolLatency().toMillis() + " ms; heap " + baseline
-                    + " MB after GC before, largest after a GC during " + heapAfterGc + " MB, max "
-                    + BenchReport.round1(Runtime.getRuntime().maxMemory() / 1048576.0) + " MB; "
+            fields.put("executor_heap_max_mb", heapMb(EXECUTOR_HEAP));
+            fields.put("executor_heap_peak_mb", BenchReport.round1(peak));
+            fields.put("executor_heap_kept_mb", BenchReport.round1(kept));
+            fields.put("bytes_per_in_flight", peakInFlight == 0 ? 0
+                    : Math.round(Math.max(0, kept - baseline) * 1048576 / peakInFlight));
+            fields.put("executor_full_gcs", fullCollections);
+            fields.put("executor_gcs", during.size());
+            run.note("concurrency", "executor in its own JVM (-Xmx" + EXECUTOR_HEAP + "), tool sleeps "
+                    + s.toolLatency().toMillis() + " ms; executor heap " + BenchReport.round1(baseline)
+                    + " MB after a full GC before the run; in flight sampled from its /metrics every 20 ms; "
                     + measured.notSuccessful() + " not SUCCESS");
             return fields;
         }
+    }
+
+    private static double heapMb(String heap) {
+        return Double.parseDouble(heap.substring(0, heap.length() - 1));
     }
 }
