@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toolformer.common.json.Jackson;
 import dev.toolformer.schema.ToolRequest;
 
 /**
@@ -17,7 +18,7 @@ import dev.toolformer.schema.ToolRequest;
  * problem and never counts against an SLO. The arguments are parsed here, once: they may be 1 MiB.
  */
 final class RequestValidator {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = Jackson.mapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     /** Why a request cannot run: the error type of its REJECTED result, and a message naming the problem. */
     record Rejection(String type, String message) {

@@ -1,5 +1,6 @@
 package dev.toolformer.executor.tools;
 
+import dev.toolformer.common.json.Jackson;
 import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
@@ -14,6 +15,6 @@ public final class EchoTool implements Tool {
 
     @Override
     public ToolOutput execute(ToolCall call) {
-        return ToolOutput.of(call.arguments().toString());
+        return ToolOutput.of(Jackson.write(call.arguments()));
     }
 }

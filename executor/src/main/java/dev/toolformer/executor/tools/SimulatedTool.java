@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.toolformer.common.json.Jackson;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.Tool;
@@ -46,7 +47,7 @@ public final class SimulatedTool implements Tool {
         out.put("model", call.model());
         out.put("latency_ms", latencyMs);
         out.put("text", "simulated answer for " + call.requestId());
-        return new ToolOutput(out.toString(), inputTokens, outputTokens);
+        return new ToolOutput(Jackson.write(out), inputTokens, outputTokens);
     }
 
     private static long nonNegativeLong(ObjectNode args, String key, long fallback) throws InvalidArgumentsException {
