@@ -1,6 +1,7 @@
 package dev.toolformer.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import dev.toolformer.bench.harness.Scenario;
 import dev.toolformer.cli.DurationConverter;
 import dev.toolformer.cli.KafkaClientProperties;
 import dev.toolformer.common.kafka.KafkaSettings;
+import dev.toolformer.server.logging.LibraryLogs;
 import dev.toolformer.server.logging.Logging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -100,6 +102,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Interleaved relay/pipeline and relay/latency measurements; the median and spread are reported (default: ${DEFAULT-VALUE}).")
     int pairs;
 
+    @Option(names = "--executor-heap", defaultValue = "512m",
+            description = "Max heap (-Xmx) of concurrency's executor JVM (default: ${DEFAULT-VALUE}).")
+    String executorHeap;
+
     @Option(names = "--no-progress", description = "No progress bars on stderr.")
     boolean noProgress;
 
@@ -113,12 +119,16 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Scenario> scenarios = Scenario.named(scenario);
         BenchSettings settings = new BenchSettings(partitions, replicationFactor, records, warmup, rate, latencyDuration,
-                concurrentRequests, toolLatency, instances, scaleRecords, scaleDuration, drainTimeout, pairs);
+                concurrentRequests, toolLatency, instances, scaleRecords, scaleDuration, drainTimeout, pairs,
+                executorHeap);
         Progress progress = new Progress(System.err, !noProgress);
         long started = System.nanoTime();
         BenchReport report;
         progress.note("toolformer bench: " + (bootstrapServers == null ? "starting the embedded broker" : "using " + bootstrapServers));
-        try (BenchCluster cluster = bootstrapServers == null ? BenchCluster.embedded(partitions)
+        // The embedded broker's and the Kafka clients' lines go to a file, as in the demo: the console keeps the table.
+        Path kafkaLog = Files.createTempFile("toolformer-bench-kafka-", ".log");
+        try (AutoCloseable libraryLogs = LibraryLogs.to(kafkaLog);
+             BenchCluster cluster = bootstrapServers == null ? BenchCluster.embedded(partitions)
                 : BenchCluster.external(
                         new KafkaSettings(bootstrapServers, KafkaClientProperties.merge(kafkaConfig, kafkaProperties)),
                         partitions, replicationFactor)) {
@@ -127,7 +137,8 @@ public final class BenchCommand implements Callable<Integer> {
             for (Scenario s : scenarios) {
                 run.run(s);
             }
-            report = new BenchReport(header(cluster, Duration.ofNanos(System.nanoTime() - started)), run.results(), run.notes());
+            report = new BenchReport(header(cluster, Duration.ofNanos(System.nanoTime() - started)) + "; Kafka's log: "
+                    + kafkaLog, run.results(), run.notes());
         }
         PrintWriter out = spec.commandLine().getOut();
         if ("-".equals(json)) {

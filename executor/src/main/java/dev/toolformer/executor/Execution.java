@@ -24,6 +24,8 @@ final class Execution {
     private State state = State.RUNNING;
     private Thread thread;
     private String cancelReason;
+    private boolean inAttempt;
+    private boolean expired;
 
     /** @param partition where the request was read from; null outside a consumer (tests) */
     Execution(String requestId, TopicPartition partition) {
@@ -79,6 +81,34 @@ final class Execution {
         state = State.FINISHED;
         thread = null;
         return true;
+    }
+
+    /** An attempt starts on the bound thread: {@link #expire()} may interrupt it until {@link #attemptEnded()}. */
+    synchronized void attemptStarted() {
+        inAttempt = true;
+        expired = false;
+    }
+
+    /** The deadline passed: interrupts the running attempt, if there is one. */
+    synchronized void expire() {
+        if (inAttempt && state == State.RUNNING) {
+            expired = true;
+            interrupt();
+        }
+    }
+
+    /**
+     * The attempt is over; true when the deadline interrupted it. Called on the bound thread, whose interrupt by the
+     * deadline it clears: nothing interrupts it for the deadline any more.
+     */
+    synchronized boolean attemptEnded() {
+        inAttempt = false;
+        boolean interrupted = expired;
+        expired = false;
+        if (interrupted) {
+            Thread.interrupted();
+        }
+        return interrupted;
     }
 
     synchronized boolean isCancelled() {

@@ -8,6 +8,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,8 +26,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * got it wrong),
  * waits for its provider's rate limit (UNAVAILABLE "Throttled" when the wait would pass the deadline),
  * asks its tool+provider breaker (UNAVAILABLE "CircuitOpen" when open),
- * runs the tool on a virtual thread under the request's deadline (TIMEOUT, with the tool
- * interrupted), retries retriable failures with exponential backoff and jitter, and prices the
+ * runs the tool under the request's deadline (TIMEOUT, with the tool interrupted: on the request's own thread
+ * for a tool that declares itself {@link Tool#interruptible() interruptible}, else on a virtual thread of its own
+ * that the request stops waiting for at the deadline), retries retriable failures with exponential backoff and jitter, and prices the
  * token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
  * rate-limit waits and backoffs included. A valid request whose {@code submitted_at + timeout_ms} (plus
  * {@link #SUBMISSION_CLOCK_SKEW} for the agent's clock) has already passed when it would start is answered TIMEOUT
@@ -193,13 +195,13 @@ final class RequestRunner {
         if (remainingNanos <= 0) {
             return timeout(call);
         }
+        if (tool.interruptible()) {
+            return attemptOnThisThread(tool, call, execution, remainingNanos);
+        }
         Future<ToolOutput> future = attempts.submit(() -> tool.execute(call));
         try {
             ToolOutput output = future.get(remainingNanos, TimeUnit.NANOSECONDS);
-            if (output == null) {
-                return new Outcome.Failure(ToolStatus.ERROR, error("NullOutput", "tool returned no output", false));
-            }
-            return new Outcome.Success(output);
+            return output == null ? nullOutput() : new Outcome.Success(output);
         } catch (TimeoutException e) {
             future.cancel(true);
             return timeout(call);
@@ -207,16 +209,54 @@ final class RequestRunner {
             future.cancel(true);
             return new Outcome.Failure(ToolStatus.CANCELLED, cancelled(execution));
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            return switch (cause) {
-                case InvalidArgumentsException invalid ->
-                        new Outcome.Failure(ToolStatus.REJECTED, error("InvalidArguments", invalid.getMessage(), false));
-                case RetriableToolException retriable ->
-                        new Outcome.Failure(ToolStatus.ERROR, error(typeName(retriable), retriable.getMessage(), true));
-                case InterruptedException interrupted -> timeout(call);
-                default -> new Outcome.Failure(ToolStatus.ERROR, error(typeName(cause), String.valueOf(cause.getMessage()), false));
-            };
+            return failed(e.getCause(), call);
         }
+    }
+
+    /**
+     * The attempt of an {@link Tool#interruptible() interruptible} tool, on the request's own thread: the deadline
+     * interrupts it (one thread, one stack per request in flight, where a second thread per attempt doubled both).
+     */
+    private Outcome attemptOnThisThread(Tool tool, ToolCall call, Execution execution, long remainingNanos) {
+        execution.attemptStarted();
+        ScheduledFuture<?> alarm = Deadlines.at(remainingNanos, execution::expire);
+        ToolOutput output = null;
+        Throwable failure = null;
+        try {
+            output = tool.execute(call);
+        } catch (Throwable e) { // as a FutureTask would: whatever the tool throws is the attempt's failure
+            failure = e;
+        } finally {
+            alarm.cancel(false);
+        }
+        boolean expired = execution.attemptEnded();
+        if (execution.isStopped()) {
+            return new Outcome.Failure(ToolStatus.CANCELLED, cancelled(execution));
+        }
+        if (expired) {
+            return timeout(call);
+        }
+        if (failure != null) {
+            return failed(failure, call);
+        }
+        return output == null ? nullOutput() : new Outcome.Success(output);
+    }
+
+    private static Outcome.Failure nullOutput() {
+        return new Outcome.Failure(ToolStatus.ERROR, error("NullOutput", "tool returned no output", false));
+    }
+
+    /** What the exception a tool threw makes of its attempt. */
+    private static Outcome.Failure failed(Throwable cause, ToolCall call) {
+        return switch (cause) {
+            case InvalidArgumentsException invalid ->
+                    new Outcome.Failure(ToolStatus.REJECTED, error("InvalidArguments", invalid.getMessage(), false));
+            case RetriableToolException retriable ->
+                    new Outcome.Failure(ToolStatus.ERROR, error(typeName(retriable), retriable.getMessage(), true));
+            case InterruptedException interrupted -> timeout(call);
+            default -> new Outcome.Failure(ToolStatus.ERROR, error(typeName(cause), String.valueOf(cause.getMessage()),
+                    false));
+        };
     }
 
     private static Outcome.Failure timeout(ToolCall call) {

@@ -17,4 +17,15 @@ public interface Tool {
 
     /** Runs one call. */
     ToolOutput execute(ToolCall call) throws Exception;
+
+    /**
+     * True when {@link #execute} returns promptly (by throwing, {@link InterruptedException} or another) once its
+     * thread is interrupted, whatever it is doing: then the executor runs each attempt on the request's own virtual
+     * thread and interrupts it at the deadline. Otherwise (the default: a DNS lookup, a busy loop or a library that
+     * swallows interrupts would overrun the deadline) each attempt runs on a second virtual thread the request waits
+     * for, which costs a thread and its stack per request in flight.
+     */
+    default boolean interruptible() {
+        return false;
+    }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.toolformer.executor.tools.EchoTool;
 import dev.toolformer.schema.ToolRequest;
@@ -300,6 +301,84 @@ class RequestRunnerTest {
 
             assertThat(result.getStatus()).isEqualTo(ToolStatus.CANCELLED);
             assertThat(result.getError().getType()).isEqualTo("Cancelled");
+            assertThat(result.getError().getMessage()).isEqualTo("cancelled by operator");
+        }
+    }
+
+    @Test
+    void shouldRunAnInterruptibleToolOnTheRequestsOwnThreadAndInterruptItAtTheDeadline() {
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        AtomicBoolean interrupted = new AtomicBoolean();
+        // It notices the interrupt without clearing it, and returns: the attempt still timed out.
+        Tool sleepy = TestTools.interruptibleTool("sleepy", call -> {
+            ranOn.set(Thread.currentThread());
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
+            interrupted.set(true);
+            return ToolOutput.of("{}");
+        });
+        ToolRequest request = request("sleepy", "{}").setTimeoutMs(200).setMaxAttempts(1).build();
+
+        ToolResult result = runOnce(config().build(), request, sleepy);
+
+        assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+        assertThat(interrupted).isTrue();
+        // One thread per request in flight, not two: the attempt ran where the request runs.
+        assertThat(ranOn.get()).isSameAs(Thread.currentThread());
+        // ...and the deadline's interrupt does not outlive the attempt (the result is published next, on this thread).
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void shouldRunAToolThatMayIgnoreInterruptsOnAThreadOfItsOwnAndStillTimeItOut() throws Exception {
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        Tool stubborn = tool("stubborn", call -> {
+            ranOn.set(Thread.currentThread());
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException ignored) {
+                    // a tool that swallows interrupts: the request must time out anyway
+                }
+            }
+            return ToolOutput.of("{}");
+        });
+        ToolRequest request = request("stubborn", "{}").setTimeoutMs(200).setMaxAttempts(1).build();
+        try {
+            ToolResult result = runOnce(config().build(), request, stubborn);
+
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+            assertThat(ranOn.get()).isNotNull().isNotSameAs(Thread.currentThread());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void shouldFinishCancelledWhenAnInterruptibleToolIsCancelledWhileRunning() {
+        CountDownLatch running = new CountDownLatch(1);
+        Tool slow = TestTools.interruptibleTool("slow", call -> {
+            running.countDown();
+            Thread.sleep(30_000);
+            return ToolOutput.of("{}");
+        });
+        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), slow)) {
+            ToolRequest request = request("slow", "{}").build();
+            Execution execution = new Execution(request.getRequestId(), null);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    running.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                execution.cancel("cancelled by operator");
+            });
+
+            ToolResult result = runner.runner().run(request, execution).result();
+
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.CANCELLED);
             assertThat(result.getError().getMessage()).isEqualTo("cancelled by operator");
         }
     }

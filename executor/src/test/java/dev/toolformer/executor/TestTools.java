@@ -36,6 +36,26 @@ final class TestTools {
         };
     }
 
+    /** A tool that declares itself {@link Tool#interruptible() interruptible}: it runs on the request's thread. */
+    static Tool interruptibleTool(String name, Body body) {
+        return new Tool() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ToolOutput execute(ToolCall call) throws Exception {
+                return body.execute(call);
+            }
+
+            @Override
+            public boolean interruptible() {
+                return true;
+            }
+        };
+    }
+
     static ToolRequest.Builder request(String tool, String argumentsJson) {
         return ToolRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())

@@ -19,10 +19,12 @@ import java.util.List;
  * @param scaleDuration      how long each instance count's fixed-rate latency measurement sends
  * @param drainTimeout       the longest wait for the last results after the last send
  * @param pairs              interleaved relay/pipeline (and relay/latency) measurements whose median is reported
+ * @param executorHeap       the {@code -Xmx} of the concurrency scenario's executor JVM ({@code 512m}, {@code 2g}...)
  */
 public record BenchSettings(int partitions, short replicationFactor, long records, long warmup, double ratePerSecond,
                      Duration latencyDuration, int concurrentRequests, Duration toolLatency, List<Integer> instances,
-                     long scaleRecords, Duration scaleDuration, Duration drainTimeout, int pairs) {
+                     long scaleRecords, Duration scaleDuration, Duration drainTimeout, int pairs,
+                     String executorHeap) {
 
     public BenchSettings {
         atLeast("--partitions", partitions, 1);
@@ -44,6 +46,16 @@ public record BenchSettings(int partitions, short replicationFactor, long record
         positive("--scale-duration", scaleDuration);
         positive("--drain-timeout", drainTimeout);
         atLeast("--pairs", pairs, 1);
+        if (executorHeap == null || !executorHeap.matches("[1-9][0-9]*[mMgG]")) {
+            throw new IllegalArgumentException("--executor-heap must be a heap size such as 512m or 2g, was "
+                    + executorHeap);
+        }
+    }
+
+    /** {@link #executorHeap()} in MB. */
+    public double executorHeapMb() {
+        double amount = Double.parseDouble(executorHeap.substring(0, executorHeap.length() - 1));
+        return Character.toLowerCase(executorHeap.charAt(executorHeap.length() - 1)) == 'g' ? amount * 1024 : amount;
     }
 
     private static void atLeast(String option, long value, long min) {

@@ -12,13 +12,13 @@ import dev.toolformer.producer.ToolformerClient;
 /**
  * {@code concurrency}: N requests to the {@code simulated} tool sleeping a fixed time, published at once to one
  * executor whose in-flight limit is N. The executor runs as deployed, in a JVM of its own with a
- * {@value #EXECUTOR_HEAP} heap (the broker and the load generator stay in this one): wall time from the first
- * publish to the last result read, and the executor's heap from its GC log — its peak in use (the largest heap
- * before a collection, the run's own collections and one asked for at its end), the heap it kept (after its
- * collections) and hence the bytes each in-flight request holds, and whether it needed full collections.
+ * {@code --executor-heap} heap (512 MB by default; the broker and the load generator stay in this one): wall
+ * time from the first publish to the last result read, and the executor's heap from its GC log — its peak in use
+ * (the largest heap before a collection, the run's own collections and one asked for at its end), the heap it
+ * kept (after its collections) and hence the bytes each in-flight request holds, and whether it needed full
+ * collections.
  */
 final class ConcurrencyScenario {
-    static final String EXECUTOR_HEAP = "512m";
     private static final Duration WARMUP = Duration.ofSeconds(2);
     private static final double WARMUP_RATE = 5_000;
 
@@ -35,7 +35,7 @@ final class ConcurrencyScenario {
         String groupId = cluster.uniqueName("toolformer-bench-concurrency");
         cluster.startGroupAtEnd(groupId, Set.of(Topics.REQUESTS.name()));
         try (ExecutorProcess executor = ExecutorProcess.start(cluster, groupId + "-1", groupId, maxInFlight,
-                EXECUTOR_HEAP);
+                s.executorHeap());
              ToolformerClient client = new ToolformerClient(cluster.kafka())) {
             PipelineLoad load = new PipelineLoad(client, s.drainTimeout(), run.progress());
             // JIT and connections warm, then a full collection: the heap the idle executor keeps.
@@ -64,22 +64,20 @@ final class ConcurrencyScenario {
             fields.put("peak_in_flight", peakInFlight);
             fields.put("tool_latency_ms", measured.toolTimes().meanMs());
             fields.put("wall_s", BenchReport.round2(measured.phase().elapsedSeconds()));
-            fields.put("executor_heap_max_mb", heapMb(EXECUTOR_HEAP));
+            fields.put("executor_heap_max_mb", s.executorHeapMb());
             fields.put("executor_heap_peak_mb", BenchReport.round1(peak));
             fields.put("executor_heap_kept_mb", BenchReport.round1(kept));
             fields.put("bytes_per_in_flight", peakInFlight == 0 ? 0
                     : Math.round(Math.max(0, kept - baseline) * 1048576 / peakInFlight));
             fields.put("executor_full_gcs", fullCollections);
             fields.put("executor_gcs", during.size());
-            run.note("concurrency", "executor in its own JVM (-Xmx" + EXECUTOR_HEAP + "), tool sleeps "
+            run.note("concurrency", "executor in its own JVM (-Xmx" + s.executorHeap() + "), tool sleeps "
                     + s.toolLatency().toMillis() + " ms; executor heap " + BenchReport.round1(baseline)
-                    + " MB after a full GC before the run; in flight sampled from its /metrics every 20 ms; "
+                    + " MB after a full GC before the run" + (kept >= s.executorHeapMb() - 1 ? " (its heap was full: "
+                    + "bytes_per_in_flight is a lower bound; measure it with a larger --executor-heap)" : "")
+                    + "; in flight sampled from its /metrics every 20 ms; "
                     + measured.notSuccessful() + " not SUCCESS");
             return fields;
         }
-    }
-
-    private static double heapMb(String heap) {
-        return Double.parseDouble(heap.substring(0, heap.length() - 1));
     }
 }

@@ -54,6 +54,6 @@ class BenchSettingsTest {
 
     private static BenchSettings settings(double rate, List<Integer> instances) {
         return new BenchSettings(6, (short) 1, 100, 10, rate, Duration.ofSeconds(1), 10, Duration.ofSeconds(1),
-                instances, 100, Duration.ofSeconds(1), Duration.ofSeconds(30), 3);
+                instances, 100, Duration.ofSeconds(1), Duration.ofSeconds(30), 3, "512m");
     }
 }

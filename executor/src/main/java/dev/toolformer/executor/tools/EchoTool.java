@@ -17,4 +17,10 @@ public final class EchoTool implements Tool {
     public ToolOutput execute(ToolCall call) {
         return ToolOutput.of(Jackson.write(call.arguments()));
     }
+
+    /** Nothing here blocks. */
+    @Override
+    public boolean interruptible() {
+        return true;
+    }
 }

@@ -71,4 +71,10 @@ public final class SimulatedTool implements Tool {
         }
         return node.asDouble();
     }
+
+    /** Nothing here blocks but {@code Thread.sleep}, which an interrupt ends. */
+    @Override
+    public boolean interruptible() {
+        return true;
+    }
 }
