@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.toolformer.common.tracing.Tracing;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -35,24 +36,30 @@ final class TracingSetup {
      */
     static synchronized void install(String service, double sampleRatio, boolean ratioGiven, String endpoint,
                                      boolean endpointGiven, Map<String, String> env) {
-        if (installed == null && GlobalOpenTelemetry.isSet()) {
+        // A real SDK already global (the Java agent's) stays in charge; a no-op one (GlobalOpenTelemetry.get() makes
+        // the no-op global for good when nothing was set) does not count.
+        boolean realGlobal = GlobalOpenTelemetry.isSet()
+                && GlobalOpenTelemetry.getTracerProvider() != TracerProvider.noop();
+        if (installed == null && realGlobal) {
             Tracing.install(GlobalOpenTelemetry.get());
             return;
         }
         OpenTelemetrySdk sdk = build(service, sampleRatio, ratioGiven, endpoint, endpointGiven, env);
         Tracing.install(sdk);
-        if (installed == null) {
+        if (!GlobalOpenTelemetry.isSet()) {
             GlobalOpenTelemetry.set(sdk);
-        } else { // a test running commands in turn: ours stays the global one, the latest is Tracing's
+        }
+        if (installed != null) { // a test running commands in turn: the latest is Tracing's
             installed.close();
         }
         installed = sdk;
     }
 
-    /** Flushes the spans not exported yet and stops exporting. */
+    /** Flushes the spans not exported yet and stops exporting; what was installed is forgotten. */
     static synchronized void shutdown() {
         if (installed != null) {
             installed.close();
+            installed = null;
         }
     }
 

@@ -10,6 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.toolformer.common.tracing.Tracing;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -78,6 +80,24 @@ class TracingSetupTest {
 
             assertThat(span.getSpanContext().isValid()).isTrue();
             assertThat(span.getSpanContext().isSampled()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldInstallItsSdkWhenSomethingAlreadyMadeTheNoopGlobal() {
+        TracingSetup.shutdown();
+        GlobalOpenTelemetry.resetForTest();
+        GlobalOpenTelemetry.get(); // what any library's first call does: the no-op is global for good
+        try {
+            TracingSetup.install("toolformer-executor", 1.0, true, null, false, Map.of());
+            Span span = Tracing.tracer().spanBuilder("work").startSpan();
+            span.end();
+
+            assertThat(span.getSpanContext().isValid()).isTrue();
+        } finally {
+            TracingSetup.shutdown();
+            Tracing.install(null);
+            GlobalOpenTelemetry.resetForTest();
         }
     }
 

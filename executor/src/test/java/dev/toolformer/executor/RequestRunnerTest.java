@@ -23,6 +23,8 @@ import dev.toolformer.schema.ToolStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(30)
 class RequestRunnerTest {
@@ -277,14 +279,16 @@ class RequestRunnerTest {
         assertThat(result.getCostUsd()).isEqualTo(2.50 + 5.00);
     }
 
-    @Test
-    void shouldFinishCancelledWhenCancelledWhileRunning() throws Exception {
+    @ParameterizedTest(name = "interruptible tool: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldFinishCancelledWhenCancelledWhileRunning(boolean interruptible) throws Exception {
         CountDownLatch running = new CountDownLatch(1);
-        Tool slow = tool("slow", call -> {
+        TestTools.Body body = call -> {
             running.countDown();
             Thread.sleep(30_000);
             return ToolOutput.of("{}");
-        });
+        };
+        Tool slow = interruptible ? TestTools.interruptibleTool("slow", body) : tool("slow", body);
         try (TestTools.Runner runner = TestTools.Runner.of(config().build(), slow)) {
             ToolRequest request = request("slow", "{}").build();
             Execution execution = new Execution(request.getRequestId(), null);
@@ -353,33 +357,6 @@ class RequestRunnerTest {
             assertThat(ranOn.get()).isNotNull().isNotSameAs(Thread.currentThread());
         } finally {
             release.countDown();
-        }
-    }
-
-    @Test
-    void shouldFinishCancelledWhenAnInterruptibleToolIsCancelledWhileRunning() {
-        CountDownLatch running = new CountDownLatch(1);
-        Tool slow = TestTools.interruptibleTool("slow", call -> {
-            running.countDown();
-            Thread.sleep(30_000);
-            return ToolOutput.of("{}");
-        });
-        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), slow)) {
-            ToolRequest request = request("slow", "{}").build();
-            Execution execution = new Execution(request.getRequestId(), null);
-            Thread.ofVirtual().start(() -> {
-                try {
-                    running.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                execution.cancel("cancelled by operator");
-            });
-
-            ToolResult result = runner.runner().run(request, execution).result();
-
-            assertThat(result.getStatus()).isEqualTo(ToolStatus.CANCELLED);
-            assertThat(result.getError().getMessage()).isEqualTo("cancelled by operator");
         }
     }
 

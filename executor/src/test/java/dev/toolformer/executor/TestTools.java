@@ -22,38 +22,21 @@ final class TestTools {
         ToolOutput execute(ToolCall call) throws Exception;
     }
 
+    /** A tool that may ignore interrupts (the default): each attempt runs on a thread of its own. */
     static Tool tool(String name, Body body) {
-        return new Tool() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public ToolOutput execute(ToolCall call) throws Exception {
-                return body.execute(call);
-            }
-        };
+        return new BodyTool(name, body, false);
     }
 
     /** A tool that declares itself {@link Tool#interruptible() interruptible}: it runs on the request's thread. */
     static Tool interruptibleTool(String name, Body body) {
-        return new Tool() {
-            @Override
-            public String name() {
-                return name;
-            }
+        return new BodyTool(name, body, true);
+    }
 
-            @Override
-            public ToolOutput execute(ToolCall call) throws Exception {
-                return body.execute(call);
-            }
-
-            @Override
-            public boolean interruptible() {
-                return true;
-            }
-        };
+    private record BodyTool(String name, Body body, boolean interruptible) implements Tool {
+        @Override
+        public ToolOutput execute(ToolCall call) throws Exception {
+            return body.execute(call);
+        }
     }
 
     static ToolRequest.Builder request(String tool, String argumentsJson) {
