@@ -107,6 +107,13 @@ public final class BenchReport {
         return String.format(Locale.ROOT, "%.3f", value).replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 
+    /** The median of {@code values} (the mean of the middle two when their count is even). */
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     static double round1(double value) {
         return Math.round(value * 10) / 10.0;
     }

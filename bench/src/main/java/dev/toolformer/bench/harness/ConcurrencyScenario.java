@@ -50,8 +50,8 @@ final class ConcurrencyScenario {
                         .setProvider("local").setModel("none").build(), "concurrency");
                 peakInFlight = sampler.peak();
             }
-            List<ExecutorProcess.Collection> during = executor.collections().subList(before.size(),
-                    executor.collections().size());
+            List<ExecutorProcess.Collection> sofar = executor.collections();
+            List<ExecutorProcess.Collection> during = sofar.subList(before.size(), sofar.size());
             executor.collect();
             List<ExecutorProcess.Collection> all = executor.collections();
             double peak = all.subList(before.size(), all.size()).stream()

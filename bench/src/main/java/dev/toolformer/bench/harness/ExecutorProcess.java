@@ -88,13 +88,9 @@ final class ExecutorProcess implements AutoCloseable {
         return executor;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     private void awaitReady() throws InterruptedException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (!"200".equals(get("/health/ready", true))) {
+        while (!ready()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("the executor process did not get ready: " + output());
             }
@@ -102,13 +98,18 @@ final class ExecutorProcess implements AutoCloseable {
         }
     }
 
+    private boolean ready() {
+        HttpResponse<String> ready = get("/health/ready");
+        return ready != null && ready.statusCode() == 200;
+    }
+
     /** Its current in-flight requests, from its {@code /metrics}. */
     long inFlight() {
-        String metrics = get("/metrics", false);
+        HttpResponse<String> metrics = get("/metrics");
         if (metrics == null) {
             return 0;
         }
-        for (String line : metrics.split("\n")) {
+        for (String line : metrics.body().split("\n")) {
             if (line.startsWith("toolformer_executor_in_flight{")) {
                 return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
@@ -158,12 +159,11 @@ final class ExecutorProcess implements AutoCloseable {
         }
     }
 
-    private String get(String path, boolean statusOnly) {
+    /** {@code GET path} of its HTTP port, or null when it does not answer. */
+    private HttpResponse<String> get(String path) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return statusOnly ? String.valueOf(response.statusCode()) : response.body();
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -59,15 +59,15 @@ final class LatencyScenario {
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("rate_per_s", BenchReport.round1(rate));
-        fields.put("p50_ms", PipelineScenario.median(p50));
-        fields.put("p95_ms", PipelineScenario.median(p95));
-        fields.put("p99_ms", PipelineScenario.median(p99));
-        fields.put("relay_p99_ms", PipelineScenario.median(relayP99));
+        fields.put("p50_ms", BenchReport.median(p50));
+        fields.put("p95_ms", BenchReport.median(p95));
+        fields.put("p99_ms", BenchReport.median(p99));
+        fields.put("relay_p99_ms", BenchReport.median(relayP99));
         fields.put("pairs_within_target", within);
         fields.put("pairs", pairs);
         run.note("latency", s.pairs() + " relay/pipeline pairs (medians reported); " + requests + " requests, "
-                + s.latencyDuration().toSeconds() + " s per pair, mean tool time " + PipelineScenario.median(toolMs)
-                + " ms subtracted; relay p50 " + PipelineScenario.median(relayP50) + " ms");
+                + s.latencyDuration().toSeconds() + " s per pair, mean tool time " + BenchReport.median(toolMs)
+                + " ms subtracted; relay p50 " + BenchReport.median(relayP50) + " ms");
         return fields;
     }
 }

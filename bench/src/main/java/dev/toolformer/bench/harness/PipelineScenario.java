@@ -55,21 +55,14 @@ final class PipelineScenario {
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("requests", requests);
-        fields.put("throughput_per_s", BenchReport.round1(median(throughputs)));
-        fields.put("ratio_to_relay", BenchReport.round3(median(ratios)));
+        fields.put("throughput_per_s", BenchReport.round1(BenchReport.median(throughputs)));
+        fields.put("ratio_to_relay", BenchReport.round3(BenchReport.median(ratios)));
         fields.put("ratio_min", BenchReport.round3(ratios.stream().mapToDouble(d -> d).min().orElseThrow()));
         fields.put("ratio_max", BenchReport.round3(ratios.stream().mapToDouble(d -> d).max().orElseThrow()));
         fields.put("pairs", pairs);
         run.note("pipeline", s.pairs() + " relay/pipeline pairs (median reported); 1 executor + analytics; offered at "
                 + "twice each pair's relay; " + notSuccessful + " not SUCCESS");
         return fields;
-    }
-
-    /** The median of {@code values} (the mean of the middle two when their count is even). */
-    static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /**
