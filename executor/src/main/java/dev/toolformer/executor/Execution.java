@@ -23,6 +23,8 @@ final class Execution {
     private final TopicPartition partition;
     private State state = State.RUNNING;
     private Thread thread;
+    /** What stops the request while it waits without a thread (an asynchronous attempt, its backoff), or null. */
+    private Runnable onStop;
     private String cancelReason;
     private boolean inAttempt;
     private boolean expired;
@@ -44,30 +46,62 @@ final class Execution {
     /** Binds the thread that runs the request; interrupts it at once if it was already stopped. */
     synchronized void runOn(Thread runner) {
         thread = runner;
+        onStop = null;
         if (state.isStopped()) {
             runner.interrupt();
         }
     }
 
-    /** Asks the request to finish CANCELLED; false when it already finished or was stopped. */
-    synchronized boolean cancel(String reason) {
-        if (state != State.RUNNING) {
+    /**
+     * The request waits without a thread from now on, until a thread {@link #runOn resumes} it: a cancel or an
+     * abandon runs {@code onStop} (once, on the stopping thread; it must be quick) instead of interrupting.
+     *
+     * @return false when the request is already stopped ({@code onStop} is not kept: the caller goes on as stopped)
+     */
+    synchronized boolean awaitWithoutThread(Runnable onStop) {
+        if (state.isStopped()) {
             return false;
         }
-        state = State.CANCELLED;
-        cancelReason = reason;
-        interrupt();
+        thread = null;
+        this.onStop = Objects.requireNonNull(onStop, "onStop == null");
+        return true;
+    }
+
+    /** Asks the request to finish CANCELLED; false when it already finished or was stopped. */
+    boolean cancel(String reason) {
+        Runnable stop;
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return false;
+            }
+            state = State.CANCELLED;
+            cancelReason = reason;
+            stop = stop();
+        }
+        stop.run();
         return true;
     }
 
     /** Stops the request without a result; false when its result is already on its way. */
-    synchronized boolean abandon() {
-        if (state == State.FINISHED) {
-            return false;
+    boolean abandon() {
+        Runnable stop;
+        synchronized (this) {
+            if (state == State.FINISHED) {
+                return false;
+            }
+            state = State.ABANDONED;
+            stop = stop();
         }
-        state = State.ABANDONED;
-        interrupt();
+        stop.run();
         return true;
+    }
+
+    /** Under the lock: interrupts the bound thread, and returns what else to run once the lock is released. */
+    private Runnable stop() {
+        interrupt();
+        Runnable waiting = onStop;
+        onStop = null;
+        return waiting == null ? () -> { } : waiting;
     }
 
     /**
@@ -80,6 +114,7 @@ final class Execution {
         }
         state = State.FINISHED;
         thread = null;
+        onStop = null;
         return true;
     }
 

@@ -157,24 +157,35 @@ final class RequestHandler {
                 publish(List.of(deadLetter(record, DeadLetters.reasonOf(e), e.getMessage(), 0)), work);
                 return;
             }
-            run(record, request, work);
+            run(request, work);
         } catch (RuntimeException | Error e) {
-            // A bug of ours, not of the request (an Error too: a thread that dies here would keep its in-flight
-            // slot and block its key for ever): the record goes to the DLQ so the partition never blocks.
-            log.error("Executor failed on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
-            Thread.interrupted();
-            if (work.published.get()) {
-                return; // its outcome is already with the producer, which completes it
-            }
-            publish(List.of(deadLetter(record, DeadLetterReason.INTERNAL, e.toString(), 1)), work);
+            failed(work, e);
         }
     }
 
-    private void run(ConsumerRecord<String, byte[]> record, ToolRequest request, Work work) {
+    /**
+     * A bug of ours, not of the request (an Error too: a request that ends here without an outcome would keep its
+     * in-flight slot and block its key for ever): the record goes to the DLQ so the partition never blocks.
+     */
+    private void failed(Work work, Throwable e) {
+        ConsumerRecord<String, byte[]> record = work.record;
+        log.error("Executor failed on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
+        Thread.interrupted();
+        if (work.published.get()) {
+            return; // its outcome is already with the producer, which completes it
+        }
+        publish(List.of(deadLetter(record, DeadLetterReason.INTERNAL, e.toString(), 1)), work);
+    }
+
+    /**
+     * Starts the request under its span; it ends in {@link #ran}, on this thread or (an {@link AsyncTool}'s request,
+     * which waited without a thread) on the one that carried it on.
+     */
+    private void run(ToolRequest request, Work work) {
         // One span per tool execution (GenAI semantic conventions), a child of the publisher's span; its
         // ids and the request's are on every log line written meanwhile.
         Span span = Tracing.tracer().spanBuilder("execute_tool " + request.getTool())
-                .setParent(Tracing.extract(record.headers()))
+                .setParent(Tracing.extract(work.record.headers()))
                 .setSpanKind(SpanKind.INTERNAL)
                 .setAttribute("gen_ai.operation.name", "execute_tool")
                 .setAttribute("gen_ai.tool.name", request.getTool())
@@ -182,13 +193,23 @@ final class RequestHandler {
                 .setAttribute("gen_ai.request.model", request.getModel())
                 .setAttribute("toolformer.request_id", request.getRequestId())
                 .startSpan();
-        try (Scope scope = span.makeCurrent();
-             MDC.MDCCloseable r = MDC.putCloseable("request_id", request.getRequestId());
-             MDC.MDCCloseable c = MDC.putCloseable("correlation_id", request.getCorrelationId());
-             MDC.MDCCloseable t = MDC.putCloseable("trace_id", span.getSpanContext().getTraceId());
-             MDC.MDCCloseable s = MDC.putCloseable("span_id", span.getSpanContext().getSpanId())) {
+        Execution execution = executions.begin(request.getRequestId(), work.partition);
+        try (Scope scope = span.makeCurrent(); MdcScope mdc = MdcScope.of(request, span)) {
             ToolEvents.started(request);
-            ToolResult result = execute(record, request, work);
+            runner.start(request, execution, (run, bug) -> ran(request, work, span, execution, run, bug));
+        }
+    }
+
+    /** The request ran (or a bug stopped it): publishes its result, under its span and log context again. */
+    private void ran(ToolRequest request, Work work, Span span, Execution execution, RequestRunner.Run run,
+                     Throwable bug) {
+        try (Scope scope = span.makeCurrent(); MdcScope mdc = MdcScope.of(request, span)) {
+            executions.end(execution);
+            if (bug != null) {
+                failed(work, bug);
+                return;
+            }
+            ToolResult result = publishResult(request, work, execution, run);
             if (result != null) {
                 ToolEvents.finished(request, result);
                 span.setAttribute("toolformer.status", result.getStatus().name());
@@ -205,22 +226,17 @@ final class RequestHandler {
                 log.debug("Executed {} for request {}: {} after {} attempt(s)", request.getTool(),
                         request.getRequestId(), result.getStatus(), result.getAttempts());
             }
+        } catch (RuntimeException | Error e) {
+            failed(work, e);
         } finally {
             span.end();
         }
     }
 
-    /** Runs the request and publishes its result; the result published, or null when it was abandoned. */
-    private ToolResult execute(ConsumerRecord<String, byte[]> record, ToolRequest request, Work work) {
+    /** Publishes the result of a run; the result published, or null when the request was abandoned. */
+    private ToolResult publishResult(ToolRequest request, Work work, Execution execution, RequestRunner.Run run) {
+        ConsumerRecord<String, byte[]> record = work.record;
         String requestId = request.getRequestId();
-        TopicPartition partition = work.partition;
-        Execution execution = executions.begin(requestId, partition);
-        RequestRunner.Run run;
-        try {
-            run = runner.run(request, execution);
-        } finally {
-            executions.end(execution);
-        }
         boolean publish = execution.finish();
         Thread.interrupted();
         if (!publish) {
@@ -393,6 +409,27 @@ final class RequestHandler {
             }
             limit.release(weight);
             return true;
+        }
+    }
+
+    /** The request's ids and its span's on every log line of the thread until closed. */
+    private static final class MdcScope implements AutoCloseable {
+        private static final String[] KEYS = {"request_id", "correlation_id", "trace_id", "span_id"};
+        private static final MdcScope SCOPE = new MdcScope();
+
+        static MdcScope of(ToolRequest request, Span span) {
+            MDC.put(KEYS[0], request.getRequestId());
+            MDC.put(KEYS[1], request.getCorrelationId());
+            MDC.put(KEYS[2], span.getSpanContext().getTraceId());
+            MDC.put(KEYS[3], span.getSpanContext().getSpanId());
+            return SCOPE;
+        }
+
+        @Override
+        public void close() {
+            for (String key : KEYS) {
+                MDC.remove(key);
+            }
         }
     }
 }

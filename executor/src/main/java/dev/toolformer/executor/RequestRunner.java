@@ -5,13 +5,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.pricing.Pricing;
@@ -20,16 +26,17 @@ import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.context.Context;
 
 /**
  * Turns one request into its one final result: validates it ({@link RequestValidator}: REJECTED when the client
  * got it wrong),
  * waits for its provider's rate limit (UNAVAILABLE "Throttled" when the wait would pass the deadline),
  * asks its tool+provider breaker (UNAVAILABLE "CircuitOpen" when open),
- * runs the tool under the request's deadline (TIMEOUT, with the tool interrupted: on the request's own thread
- * for a tool that declares itself {@link Tool#interruptible() interruptible}, else on a virtual thread of its own
- * that the request stops waiting for at the deadline), retries retriable failures with exponential backoff and jitter, and prices the
- * token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
+ * runs the tool under the request's deadline (TIMEOUT: an {@link AsyncTool}'s stage is cancelled, which held no
+ * thread while it waited; a tool that declares itself {@link Tool#interruptible() interruptible} runs on the request's
+ * own thread and is interrupted; any other runs on a virtual thread of its own that the request stops waiting for),
+ * retries retriable failures with exponential backoff and jitter, and prices the token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
  * rate-limit waits and backoffs included. A valid request whose {@code submitted_at + timeout_ms} (plus
  * {@link #SUBMISSION_CLOCK_SKEW} for the agent's clock) has already passed when it would start is answered TIMEOUT
  * ("ExpiredBeforeStart") without running: its caller has given up on it, whether it waited in a backlog or is
@@ -87,47 +94,136 @@ final class RequestRunner {
         this.metrics = metrics;
     }
 
-    /** Runs {@code request} on the calling thread; {@code execution} may cancel it meanwhile. */
+    /**
+     * Runs {@code request} to its end on the calling thread, which waits meanwhile (also for an {@link AsyncTool},
+     * whose continuations run on the executor's threads); {@code execution} may cancel it meanwhile.
+     */
     Run run(ToolRequest request, Execution execution) {
-        execution.runOn(Thread.currentThread());
-        Instant started = clock.instant();
-        ToolResult.Builder result = ToolResult.newBuilder()
-                .setRequestId(request.getRequestId())
-                .setCorrelationId(request.getCorrelationId())
-                .setTool(names.tool(request.getTool()))
-                .setSpeculative(request.getSpeculative())
-                .setProvider(names.provider(request.getProvider()))
-                .setModel(names.model(request.getModel()))
-                .setSubmittedAt(request.getSubmittedAt())
-                .setStartedAt(started)
-                .setExecutorId(config.executorId())
-                .setAttempts(0);
-        RequestValidator.Validation validation = validator.check(request);
-        if (validation.rejection() != null) {
-            RequestValidator.Rejection rejection = validation.rejection();
-            return done(result, ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
-        }
-        Instant submittedDeadline = request.getSubmittedAt().plusMillis(request.getTimeoutMs());
-        if (started.isAfter(submittedDeadline.plus(SUBMISSION_CLOCK_SKEW))) {
-            return done(result, ToolStatus.TIMEOUT, error(EXPIRED_BEFORE_START, "submitted at "
-                    + request.getSubmittedAt() + " with timeout_ms " + request.getTimeoutMs() + ": its deadline passed "
-                    + Duration.between(submittedDeadline, started).toMillis() + " ms before it could start; not run",
-                    false));
-        }
-        Tool tool = tools.find(request.getTool()).orElseThrow();
-        ObjectNode arguments = validation.arguments();
-        Instant deadline = started.plusMillis(request.getTimeoutMs());
-        int maxAttempts = request.getMaxAttempts() > 0 ? request.getMaxAttempts() : config.maxAttempts();
-        Outcome.Failure last = null;
-        for (int attempt = 1; ; attempt++) {
-            ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
-                    request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
-            Outcome outcome = guarded(tool, call, execution, result.getProvider());
-            if (outcome instanceof Outcome.Refused(ToolStatus status, ToolError error)) {
-                // A breaker or rate limit that stops the retries leaves the last real failure standing.
-                boolean unservedAfterFailure = last != null && status == ToolStatus.UNAVAILABLE;
-                return unservedAfterFailure ? done(result, last.status(), last.error()) : done(result, status, error);
+        CompletableFuture<Run> run = new CompletableFuture<>();
+        start(request, execution, (done, bug) -> {
+            if (bug == null) {
+                run.complete(done);
+            } else {
+                run.completeExceptionally(bug);
             }
+        });
+        return run.join();
+    }
+
+    /**
+     * Starts {@code request} on the calling thread; {@code then} hears once of its run, or of the bug (an unchecked
+     * exception or error of ours) that stopped it. It runs to its end here, unless its tool is an {@link AsyncTool}:
+     * while such an attempt (or its backoff) waits, no thread is held, and the request goes on, to its next attempt or
+     * to {@code then}, on the thread that completed the attempt when it is virtual, else on one of {@code workers}.
+     * {@code execution} may cancel or abandon it meanwhile. {@code then} must not throw.
+     */
+    void start(ToolRequest request, Execution execution, BiConsumer<Run, Throwable> then) {
+        new Call(request, execution, then).begin();
+    }
+
+    /** One request's way through its attempts, from whichever thread carries it on. */
+    private final class Call {
+        private final ToolRequest request;
+        private final Execution execution;
+        private final BiConsumer<Run, Throwable> then;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private ToolResult.Builder result;
+        private Tool tool;
+        private ObjectNode arguments;
+        private Instant deadline;
+        private int maxAttempts;
+        private int attempt;
+        private Outcome.Failure last;
+
+        Call(ToolRequest request, Execution execution, BiConsumer<Run, Throwable> then) {
+            this.request = request;
+            this.execution = execution;
+            this.then = then;
+        }
+
+        void begin() {
+            step(() -> {
+                execution.runOn(Thread.currentThread());
+                Instant started = clock.instant();
+                result = ToolResult.newBuilder()
+                        .setRequestId(request.getRequestId())
+                        .setCorrelationId(request.getCorrelationId())
+                        .setTool(names.tool(request.getTool()))
+                        .setSpeculative(request.getSpeculative())
+                        .setProvider(names.provider(request.getProvider()))
+                        .setModel(names.model(request.getModel()))
+                        .setSubmittedAt(request.getSubmittedAt())
+                        .setStartedAt(started)
+                        .setExecutorId(config.executorId())
+                        .setAttempts(0);
+                RequestValidator.Validation validation = validator.check(request);
+                if (validation.rejection() != null) {
+                    RequestValidator.Rejection rejection = validation.rejection();
+                    end(ToolStatus.REJECTED, error(rejection.type(), rejection.message(), false));
+                    return;
+                }
+                Instant submittedDeadline = request.getSubmittedAt().plusMillis(request.getTimeoutMs());
+                if (started.isAfter(submittedDeadline.plus(SUBMISSION_CLOCK_SKEW))) {
+                    end(ToolStatus.TIMEOUT, error(EXPIRED_BEFORE_START, "submitted at " + request.getSubmittedAt()
+                            + " with timeout_ms " + request.getTimeoutMs() + ": its deadline passed "
+                            + Duration.between(submittedDeadline, started).toMillis()
+                            + " ms before it could start; not run", false));
+                    return;
+                }
+                tool = tools.find(request.getTool()).orElseThrow();
+                arguments = validation.arguments();
+                deadline = started.plusMillis(request.getTimeoutMs());
+                maxAttempts = request.getMaxAttempts() > 0 ? request.getMaxAttempts() : config.maxAttempts();
+                attempts();
+            });
+        }
+
+        /** Runs attempts on this thread until the request ends or waits without a thread. */
+        private void attempts() {
+            while (true) {
+                attempt++;
+                ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
+                        request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
+                CircuitBreaker[] admitted = new CircuitBreaker[1];
+                Outcome.Refused refused = admit(call, execution, result.getProvider(), admitted);
+                if (refused != null) {
+                    // A breaker or rate limit that stops the retries leaves the last real failure standing.
+                    boolean unservedAfterFailure = last != null && refused.status() == ToolStatus.UNAVAILABLE;
+                    end(unservedAfterFailure ? last.status() : refused.status(),
+                            unservedAfterFailure ? last.error() : refused.error());
+                    return;
+                }
+                long start = System.nanoTime();
+                metrics.toolStarted(call.tool());
+                if (tool instanceof AsyncTool async) {
+                    new AsyncAttempt(this, call, admitted[0], start).begin(async);
+                    return;
+                }
+                Outcome outcome;
+                try {
+                    outcome = attempt(tool, call, execution);
+                } finally {
+                    metrics.toolFinished(call.tool());
+                }
+                if (!next(call, record(admitted[0], outcome, start))) {
+                    return;
+                }
+            }
+        }
+
+        /** An asynchronous attempt is over: on with the request, on this thread. */
+        void attemptEnded(ToolCall call, CircuitBreaker breaker, long start, Outcome outcome) {
+            execution.runOn(Thread.currentThread());
+            metrics.toolFinished(call.tool());
+            Outcome ended = execution.isStopped()
+                    ? new Outcome.Failure(ToolStatus.CANCELLED, cancelled(execution)) : outcome;
+            if (next(call, record(breaker, ended, start))) {
+                attempts();
+            }
+        }
+
+        /** What follows an attempt; true when the next attempt is to start now, on this thread. */
+        private boolean next(ToolCall call, Outcome outcome) {
             result.setAttempts(attempt);
             if (outcome instanceof Outcome.Success(ToolOutput out)) {
                 result.setOutputJson(out.outputJson())
@@ -135,26 +231,182 @@ final class RequestRunner {
                         .setOutputTokens(out.outputTokens())
                         .setCostUsd(pricing.costUsd(result.getProvider(), result.getModel(),
                                 out.inputTokens(), out.outputTokens()));
-                return done(result, ToolStatus.SUCCESS, null);
+                end(ToolStatus.SUCCESS, null);
+                return false;
             }
             last = (Outcome.Failure) outcome;
             boolean retriable = last.status() == ToolStatus.ERROR && last.error().getRetriable();
             if (!retriable) {
-                return done(result, last.status(), last.error());
+                end(last.status(), last.error());
+                return false;
             }
-            if (attempt >= maxAttempts || !sleepBeforeRetry(attempt, deadline)) {
-                return new Run(finish(result, last.status(), last.error()), true);
+            long backoff = attempt >= maxAttempts ? -1 : backoffMillis(attempt);
+            if (backoff < 0 || clock.instant().plusMillis(backoff).isAfter(deadline)) {
+                end(new Run(finish(result, last.status(), last.error()), true));
+                return false;
             }
+            if (tool instanceof AsyncTool) {
+                backOffWithoutThread(call, backoff);
+                return false;
+            }
+            sleep(backoff);
+            return retryNow(call);
+        }
+
+        /** After the backoff: true when the request is still to be tried again. */
+        private boolean retryNow(ToolCall call) {
             if (execution.isStopped()) {
-                return done(result, ToolStatus.CANCELLED, cancelled(execution));
+                end(ToolStatus.CANCELLED, cancelled(execution));
+                return false;
             }
-            metrics.retry(request.getTool(), result.getProvider());
+            metrics.retry(call.tool(), result.getProvider());
+            return true;
+        }
+
+        /** The backoff of an asynchronous tool's request: a timer, not a sleeping thread; a stop ends it early. */
+        private void backOffWithoutThread(ToolCall call, long backoffMillis) {
+            AtomicBoolean resumed = new AtomicBoolean();
+            Context context = Context.current();
+            Runnable resume = () -> {
+                if (resumed.compareAndSet(false, true)) {
+                    continueOnWorker(context.wrap(() -> step(() -> {
+                        execution.runOn(Thread.currentThread());
+                        if (retryNow(call)) {
+                            attempts();
+                        }
+                    })));
+                }
+            };
+            if (!execution.awaitWithoutThread(resume)) {
+                resume.run();
+                return;
+            }
+            Deadlines.at(TimeUnit.MILLISECONDS.toNanos(backoffMillis), resume);
+        }
+
+        /** Runs one piece of the request; a bug in it ends the request (once) with the bug. */
+        void step(Runnable piece) {
+            try {
+                piece.run();
+            } catch (RuntimeException | Error e) {
+                if (!ended.compareAndSet(false, true)) {
+                    throw e;
+                }
+                then.accept(null, e);
+            }
+        }
+
+        private void end(ToolStatus status, ToolError error) {
+            end(new Run(finish(result, status, error), false));
+        }
+
+        private void end(Run run) {
+            if (ended.compareAndSet(false, true)) {
+                then.accept(run, null);
+            }
         }
     }
 
-    /** One attempt behind the rate limit and the breaker. */
-    /** One attempt through the rate limit and the breaker of {@code provider} (the bounded name, see {@link NameLimits}). */
-    private Outcome guarded(Tool tool, ToolCall call, Execution execution, String provider) {
+    /**
+     * One attempt of an {@link AsyncTool}: the first of the tool's stage, the deadline and a stop (cancel, abandon)
+     * settles it; the other two are then undone (the stage cancelled, the alarm removed).
+     */
+    private final class AsyncAttempt {
+        private final Call request;
+        private final ToolCall call;
+        private final CircuitBreaker breaker;
+        private final long start;
+        private final Context context = Context.current();
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private volatile ScheduledFuture<?> alarm;
+        private volatile CompletableFuture<ToolOutput> stage;
+
+        AsyncAttempt(Call request, ToolCall call, CircuitBreaker breaker, long start) {
+            this.request = request;
+            this.call = call;
+            this.breaker = breaker;
+            this.start = start;
+        }
+
+        void begin(AsyncTool tool) {
+            long remaining = Duration.between(clock.instant(), call.deadline()).toNanos();
+            if (remaining <= 0) {
+                settle(timeout(call), true);
+                return;
+            }
+            if (!request.execution.awaitWithoutThread(this::stopped)) {
+                stopped();
+                return;
+            }
+            alarm = Deadlines.at(remaining, () -> settle(timeout(call), false));
+            if (settled.get()) {
+                alarm.cancel(false);
+                return;
+            }
+            CompletableFuture<ToolOutput> output;
+            try {
+                CompletionStage<ToolOutput> started = tool.executeAsync(call);
+                output = started == null ? CompletableFuture.failedFuture(new NullPointerException(
+                        "executeAsync returned no stage")) : started.toCompletableFuture();
+            } catch (Throwable e) { // as a stage completed with it: whatever the tool throws is the attempt's failure
+                output = CompletableFuture.failedFuture(e);
+            }
+            stage = output;
+            if (settled.get()) {
+                output.cancel(true);
+                return;
+            }
+            output.whenComplete((out, failure) -> settle(failure != null ? failed(unwrap(failure), call)
+                    : out == null ? nullOutput() : new Outcome.Success(out), true));
+        }
+
+        private void stopped() {
+            settle(new Outcome.Failure(ToolStatus.CANCELLED, cancelled(request.execution)), false);
+        }
+
+        /** @param byTool the tool's stage completed (on its thread, which may carry the request on if virtual) */
+        private void settle(Outcome outcome, boolean byTool) {
+            if (!settled.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> deadlineAlarm = alarm;
+            if (deadlineAlarm != null) {
+                deadlineAlarm.cancel(false);
+            }
+            CompletableFuture<ToolOutput> output = stage;
+            if (!byTool && output != null) {
+                output.cancel(true);
+            }
+            Runnable resume = context.wrap(() -> request.step(() -> request.attemptEnded(call, breaker, start,
+                    outcome)));
+            if (byTool && Thread.currentThread().isVirtual()) {
+                resume.run();
+            } else {
+                continueOnWorker(resume);
+            }
+        }
+    }
+
+    /** Carries a request on on one of the workers; when they are shut down (the executor stops), it stops there. */
+    private void continueOnWorker(Runnable resume) {
+        try {
+            attempts.execute(resume);
+        } catch (RejectedExecutionException e) {
+            // Stopping: the request's record stays uncommitted and its partition's next owner runs it again.
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /**
+     * Takes the rate-limit permit and the breaker's permission for an attempt, in that order.
+     *
+     * @param admitted receives the breaker whose permission is held when the attempt may run
+     * @return why the attempt may not run, or null when it may
+     */
+    private Outcome.Refused admit(ToolCall call, Execution execution, String provider, CircuitBreaker[] admitted) {
         if (execution.isStopped()) {
             return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
         }
@@ -172,14 +424,12 @@ final class RequestRunner {
                     "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
                             + "' is " + breaker.getState().name().toLowerCase(Locale.ROOT), true));
         }
-        long start = System.nanoTime();
-        metrics.toolStarted(call.tool());
-        Outcome outcome;
-        try {
-            outcome = attempt(tool, call, execution);
-        } finally {
-            metrics.toolFinished(call.tool());
-        }
+        admitted[0] = breaker;
+        return null;
+    }
+
+    /** Tells the breaker how the attempt it permitted went. */
+    private static Outcome record(CircuitBreaker breaker, Outcome outcome, long start) {
         long took = System.nanoTime() - start;
         switch (outcome) {
             case Outcome.Success s -> breaker.onSuccess(took, TimeUnit.NANOSECONDS);
@@ -268,23 +518,19 @@ final class RequestRunner {
         return error("Cancelled", execution.isStopped() ? execution.cancelReason() : "executor shutting down", false);
     }
 
-    /** Sleeps the backoff before the next attempt; false when the deadline would pass first or the sleep was interrupted. */
-    private boolean sleepBeforeRetry(int attempt, Instant deadline) {
+    /** The backoff before the attempt after {@code attempt}: exponential, with jitter. */
+    private long backoffMillis(int attempt) {
         long base = config.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-        if (clock.instant().plusMillis(delay).isAfter(deadline)) {
-            return false;
-        }
-        try {
-            Thread.sleep(delay);
-            return true;
-        } catch (InterruptedException e) {
-            return true;
-        }
+        return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     }
 
-    private Run done(ToolResult.Builder result, ToolStatus status, ToolError error) {
-        return new Run(finish(result, status, error), false);
+    /** Sleeps before a retry; an interrupt (a stop) ends it early, and the stop is then seen. */
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            // the caller checks whether the request was stopped
+        }
     }
 
     private ToolResult finish(ToolResult.Builder result, ToolStatus status, ToolError error) {

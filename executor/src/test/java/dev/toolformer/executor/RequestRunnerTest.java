@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -357,6 +358,98 @@ class RequestRunnerTest {
             assertThat(ranOn.get()).isNotNull().isNotSameAs(Thread.currentThread());
         } finally {
             release.countDown();
+        }
+    }
+
+    @Test
+    void shouldHoldNoThreadWhileAnAsyncToolWaitsAndCarryTheRequestOnWhenItCompletes() throws Exception {
+        CompletableFuture<ToolOutput> pending = new CompletableFuture<>();
+        Tool waiting = TestTools.asyncTool("waiting", call -> pending);
+        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), waiting)) {
+            ToolRequest request = request("waiting", "{}").setProvider("p").build();
+            CompletableFuture<RequestRunner.Run> ran = new CompletableFuture<>();
+            AtomicReference<Thread> endedOn = new AtomicReference<>();
+
+            runner.runner().start(request, new Execution(request.getRequestId(), null), (run, bug) -> {
+                endedOn.set(Thread.currentThread());
+                ran.complete(run);
+            });
+
+            // start returned while the tool waits: the calling thread is free, nothing has ended
+            assertThat(ran).isNotDone();
+            assertThat(runner.meters().get("active_tool_executions").tags("tool_type", "waiting").gauge()
+                    .value()).isEqualTo(1.0);
+            // completed on a platform thread (a timer's): the request goes on on a virtual thread of the executor's
+            Thread.ofPlatform().start(() -> pending.complete(new ToolOutput("{\"ok\":true}", 3, 4))).join();
+            ToolResult result = ran.get(10, TimeUnit.SECONDS).result();
+
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.SUCCESS);
+            assertThat(result.getOutputJson()).isEqualTo("{\"ok\":true}");
+            assertThat(result.getAttempts()).isEqualTo(1);
+            assertThat(result.getInputTokens()).isEqualTo(3);
+            assertThat(endedOn.get().isVirtual()).isTrue();
+            assertThat(runner.meters().get("active_tool_executions").tags("tool_type", "waiting").gauge()
+                    .value()).isZero();
+        }
+    }
+
+    @Test
+    void shouldTimeOutAnAsyncToolAtItsDeadlineAndCancelItsStage() {
+        CompletableFuture<ToolOutput> never = new CompletableFuture<>();
+        Tool stuck = TestTools.asyncTool("stuck", call -> never);
+        ToolRequest request = request("stuck", "{}").setTimeoutMs(200).setMaxAttempts(1).build();
+
+        ToolResult result = runOnce(config().build(), request, stuck);
+
+        assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+        assertThat(result.getError().getMessage()).startsWith("deadline passed during attempt 1");
+        assertThat(never).isCancelled();
+    }
+
+    @Test
+    void shouldFinishCancelledWhenCancelledWhileAnAsyncToolWaits() {
+        CompletableFuture<ToolOutput> never = new CompletableFuture<>();
+        CountDownLatch started = new CountDownLatch(1);
+        Tool slow = TestTools.asyncTool("slow", call -> {
+            started.countDown();
+            return never;
+        });
+        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), slow)) {
+            ToolRequest request = request("slow", "{}").build();
+            Execution execution = new Execution(request.getRequestId(), null);
+            CompletableFuture<RequestRunner.Run> ran = new CompletableFuture<>();
+            runner.runner().start(request, execution, (run, bug) -> ran.complete(run));
+            assertThat(started.getCount()).isZero();
+
+            assertThat(execution.cancel("cancelled by operator")).isTrue();
+            ToolResult result = ran.join().result();
+
+            assertThat(result.getStatus()).isEqualTo(ToolStatus.CANCELLED);
+            assertThat(result.getError().getMessage()).isEqualTo("cancelled by operator");
+            assertThat(never).isCancelled();
+        }
+    }
+
+    @Test
+    void shouldRetryAnAsyncToolsRetriableFailureAfterABackoffAndClassifyWhatItsStageFailsWith() {
+        AtomicInteger calls = new AtomicInteger();
+        Tool flaky = TestTools.asyncTool("flaky", call -> calls.incrementAndGet() < 3
+                ? CompletableFuture.failedFuture(new RetriableToolException("503 from upstream"))
+                : CompletableFuture.completedFuture(ToolOutput.of("{}")));
+        Tool refusing = TestTools.asyncTool("refusing", call -> {
+            throw new IllegalArgumentException("thrown by executeAsync itself");
+        });
+        try (TestTools.Runner runner = TestTools.Runner.of(config().build(), flaky, refusing)) {
+            RequestRunner.Run run = runner.run(request("flaky", "{}").setProvider("p").build());
+            ToolResult refused = runner.run(request("refusing", "{}").build()).result();
+
+            assertThat(run.result().getStatus()).isEqualTo(ToolStatus.SUCCESS);
+            assertThat(run.result().getAttempts()).isEqualTo(3);
+            assertThat(runner.meters().get("toolformer_executor_retries_total").tags("method", "flaky", "provider", "p")
+                    .counter().count()).isEqualTo(2.0);
+            assertThat(refused.getStatus()).isEqualTo(ToolStatus.ERROR);
+            assertThat(refused.getError().getType()).isEqualTo("IllegalArgumentException");
+            assertThat(refused.getError().getRetriable()).isFalse();
         }
     }
 

@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.schema.ToolRequest;
@@ -30,6 +32,19 @@ final class TestTools {
     /** A tool that declares itself {@link Tool#interruptible() interruptible}: it runs on the request's thread. */
     static Tool interruptibleTool(String name, Body body) {
         return new BodyTool(name, body, true);
+    }
+
+    /** An {@link AsyncTool}: {@code start} returns each call's stage. */
+    static Tool asyncTool(String name, Function<ToolCall, CompletionStage<ToolOutput>> start) {
+        return new AsyncBodyTool(name, start);
+    }
+
+    private record AsyncBodyTool(String name, Function<ToolCall, CompletionStage<ToolOutput>> start)
+            implements AsyncTool {
+        @Override
+        public CompletionStage<ToolOutput> executeAsync(ToolCall call) {
+            return start.apply(call);
+        }
     }
 
     private record BodyTool(String name, Body body, boolean interruptible) implements Tool {

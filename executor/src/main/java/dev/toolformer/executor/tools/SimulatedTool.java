@@ -1,23 +1,31 @@
 package dev.toolformer.executor.tools;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.json.Jackson;
+import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
-import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 
 /**
- * Pretends to call a model-backed tool: sleeps {@code latency_ms}, fails with probability
+ * Pretends to call a model-backed tool: waits {@code latency_ms}, fails with probability
  * {@code fail_probability} (a retriable failure when {@code retriable} is true), and reports
- * {@code input_tokens} / {@code output_tokens}. Every argument is optional.
+ * {@code input_tokens} / {@code output_tokens}. Every argument is optional. It waits without a thread (an
+ * {@link AsyncTool}): a timer on one shared thread ends the wait, so a request in flight here holds no stack.
  */
-public final class SimulatedTool implements Tool {
+public final class SimulatedTool implements AsyncTool {
+    /** The waits of every call in flight: one daemon thread; a cancelled wait leaves its queue at once. */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     @Override
     public String name() {
@@ -25,29 +33,51 @@ public final class SimulatedTool implements Tool {
     }
 
     @Override
-    public ToolOutput execute(ToolCall call) throws Exception {
-        ObjectNode args = call.arguments();
-        long latencyMs = nonNegativeLong(args, "latency_ms", 0);
-        double failProbability = probability(args, "fail_probability");
-        long inputTokens = nonNegativeLong(args, "input_tokens", 0);
-        long outputTokens = nonNegativeLong(args, "output_tokens", 0);
-        boolean retriable = args.path("retriable").asBoolean(false);
-        if (latencyMs > 0) {
-            Thread.sleep(latencyMs);
+    public CompletionStage<ToolOutput> executeAsync(ToolCall call) {
+        Answer answer;
+        try {
+            answer = Answer.of(call);
+        } catch (InvalidArgumentsException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        if (failProbability > 0 && ThreadLocalRandom.current().nextDouble() < failProbability) {
-            String message = "simulated failure of " + args.path("name").asText("simulated");
-            if (retriable) {
-                throw new RetriableToolException(message);
+        if (answer.latencyMs == 0) {
+            return answer.settle(new CompletableFuture<>());
+        }
+        CompletableFuture<ToolOutput> output = new CompletableFuture<>();
+        // The answer is built on a virtual thread, not on the timer's, which tens of thousands of calls share.
+        ScheduledFuture<?> wait = TIMER.schedule(() -> Thread.ofVirtual().start(() -> answer.settle(output)),
+                answer.latencyMs, TimeUnit.MILLISECONDS);
+        output.whenComplete((out, error) -> wait.cancel(false)); // cancelled at its deadline: the timer lets go
+        return output;
+    }
+
+    /** What a call will answer: only what it needs of the request, so a waiting call holds no argument tree. */
+    private record Answer(String requestId, String model, String name, long latencyMs, double failProbability,
+                          boolean retriable, long inputTokens, long outputTokens) {
+
+        static Answer of(ToolCall call) throws InvalidArgumentsException {
+            ObjectNode args = call.arguments();
+            return new Answer(call.requestId(), call.model(), args.path("name").asText("simulated"),
+                    nonNegativeLong(args, "latency_ms", 0), probability(args, "fail_probability"),
+                    args.path("retriable").asBoolean(false), nonNegativeLong(args, "input_tokens", 0),
+                    nonNegativeLong(args, "output_tokens", 0));
+        }
+
+        CompletableFuture<ToolOutput> settle(CompletableFuture<ToolOutput> output) {
+            if (failProbability > 0 && ThreadLocalRandom.current().nextDouble() < failProbability) {
+                String message = "simulated failure of " + name;
+                output.completeExceptionally(retriable ? new RetriableToolException(message)
+                        : new IllegalStateException(message));
+                return output;
             }
-            throw new IllegalStateException(message);
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            out.put("tool", name);
+            out.put("model", model);
+            out.put("latency_ms", latencyMs);
+            out.put("text", "simulated answer for " + requestId);
+            output.complete(new ToolOutput(Jackson.write(out), inputTokens, outputTokens));
+            return output;
         }
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        out.put("tool", args.path("name").asText("simulated"));
-        out.put("model", call.model());
-        out.put("latency_ms", latencyMs);
-        out.put("text", "simulated answer for " + call.requestId());
-        return new ToolOutput(Jackson.write(out), inputTokens, outputTokens);
     }
 
     private static long nonNegativeLong(ObjectNode args, String key, long fallback) throws InvalidArgumentsException {
@@ -72,9 +102,10 @@ public final class SimulatedTool implements Tool {
         return node.asDouble();
     }
 
-    /** Nothing here blocks but {@code Thread.sleep}, which an interrupt ends. */
-    @Override
-    public boolean interruptible() {
-        return true;
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("toolformer-simulated-tool").daemon().factory());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 }

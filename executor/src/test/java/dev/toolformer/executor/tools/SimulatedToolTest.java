@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,5 +48,18 @@ class SimulatedToolTest {
         assertThatThrownBy(() -> new SimulatedTool().execute(call("{\"fail_probability\":2}")))
                 .isInstanceOf(InvalidArgumentsException.class)
                 .hasMessage("fail_probability must be a number between 0 and 1, was 2");
+    }
+
+    @Test
+    void shouldWaitWithoutAThreadAndLetGoOfItsTimerWhenCancelled() throws Exception {
+        SimulatedTool tool = new SimulatedTool();
+        CompletableFuture<ToolOutput> quick = tool.executeAsync(call("{\"latency_ms\":200}")).toCompletableFuture();
+        CompletableFuture<ToolOutput> slow = tool.executeAsync(call("{\"latency_ms\":60000}")).toCompletableFuture();
+
+        // executeAsync returned at once: the calls wait on the tool's timer
+        assertThat(quick).isNotDone();
+        assertThat(quick.get(10, TimeUnit.SECONDS).outputJson()).contains("\"latency_ms\":200");
+        assertThat(slow.cancel(true)).isTrue();
+        assertThat(slow).isCancelled();
     }
 }
