@@ -127,12 +127,17 @@ final class RequestRunner {
         private final Execution execution;
         private final BiConsumer<Run, Throwable> then;
         private final AtomicBoolean ended = new AtomicBoolean();
-        private ToolResult.Builder result;
+        /** Set as the request starts; the result is built only at its end (a waiting request holds no builder). */
+        private Instant started;
+        private String provider;
+        private ToolOutput output;
         private Tool tool;
         private ObjectNode arguments;
         private Instant deadline;
         private int maxAttempts;
         private int attempt;
+        /** Attempts that ran (a refused one does not count). */
+        private int ran;
         private Outcome.Failure last;
 
         Call(ToolRequest request, Execution execution, BiConsumer<Run, Throwable> then) {
@@ -144,18 +149,8 @@ final class RequestRunner {
         void begin() {
             step(() -> {
                 execution.runOn(Thread.currentThread());
-                Instant started = clock.instant();
-                result = ToolResult.newBuilder()
-                        .setRequestId(request.getRequestId())
-                        .setCorrelationId(request.getCorrelationId())
-                        .setTool(names.tool(request.getTool()))
-                        .setSpeculative(request.getSpeculative())
-                        .setProvider(names.provider(request.getProvider()))
-                        .setModel(names.model(request.getModel()))
-                        .setSubmittedAt(request.getSubmittedAt())
-                        .setStartedAt(started)
-                        .setExecutorId(config.executorId())
-                        .setAttempts(0);
+                started = clock.instant();
+                provider = names.provider(request.getProvider());
                 RequestValidator.Validation validation = validator.check(request);
                 if (validation.rejection() != null) {
                     RequestValidator.Rejection rejection = validation.rejection();
@@ -185,7 +180,7 @@ final class RequestRunner {
                 ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
                         request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
                 CircuitBreaker[] admitted = new CircuitBreaker[1];
-                Outcome.Refused refused = admit(call, execution, result.getProvider(), admitted);
+                Outcome.Refused refused = admit(call, execution, provider, admitted);
                 if (refused != null) {
                     // A breaker or rate limit that stops the retries leaves the last real failure standing.
                     boolean unservedAfterFailure = last != null && refused.status() == ToolStatus.UNAVAILABLE;
@@ -224,13 +219,9 @@ final class RequestRunner {
 
         /** What follows an attempt; true when the next attempt is to start now, on this thread. */
         private boolean next(ToolCall call, Outcome outcome) {
-            result.setAttempts(attempt);
+            ran = attempt;
             if (outcome instanceof Outcome.Success(ToolOutput out)) {
-                result.setOutputJson(out.outputJson())
-                        .setInputTokens(out.inputTokens())
-                        .setOutputTokens(out.outputTokens())
-                        .setCostUsd(pricing.costUsd(result.getProvider(), result.getModel(),
-                                out.inputTokens(), out.outputTokens()));
+                output = out;
                 end(ToolStatus.SUCCESS, null);
                 return false;
             }
@@ -242,7 +233,7 @@ final class RequestRunner {
             }
             long backoff = attempt >= maxAttempts ? -1 : backoffMillis(attempt);
             if (backoff < 0 || clock.instant().plusMillis(backoff).isAfter(deadline)) {
-                end(new Run(finish(result, last.status(), last.error()), true));
+                end(new Run(result(last.status(), last.error()), true));
                 return false;
             }
             if (tool instanceof AsyncTool) {
@@ -259,7 +250,7 @@ final class RequestRunner {
                 end(ToolStatus.CANCELLED, cancelled(execution));
                 return false;
             }
-            metrics.retry(call.tool(), result.getProvider());
+            metrics.retry(call.tool(), provider);
             return true;
         }
 
@@ -297,7 +288,30 @@ final class RequestRunner {
         }
 
         private void end(ToolStatus status, ToolError error) {
-            end(new Run(finish(result, status, error), false));
+            end(new Run(result(status, error), false));
+        }
+
+        /** The request's result: its fields, its attempts so far, the output of a success (priced). */
+        private ToolResult result(ToolStatus status, ToolError error) {
+            ToolResult.Builder result = ToolResult.newBuilder()
+                    .setRequestId(request.getRequestId())
+                    .setCorrelationId(request.getCorrelationId())
+                    .setTool(names.tool(request.getTool()))
+                    .setSpeculative(request.getSpeculative())
+                    .setProvider(provider)
+                    .setModel(names.model(request.getModel()))
+                    .setSubmittedAt(request.getSubmittedAt())
+                    .setStartedAt(started)
+                    .setExecutorId(config.executorId())
+                    .setAttempts(ran);
+            if (output != null) {
+                result.setOutputJson(output.outputJson())
+                        .setInputTokens(output.inputTokens())
+                        .setOutputTokens(output.outputTokens())
+                        .setCostUsd(pricing.costUsd(provider, result.getModel(), output.inputTokens(),
+                                output.outputTokens()));
+            }
+            return result.setStatus(status).setError(error).setFinishedAt(clock.instant()).build();
         }
 
         private void end(Run run) {
@@ -531,10 +545,6 @@ final class RequestRunner {
         } catch (InterruptedException e) {
             // the caller checks whether the request was stopped
         }
-    }
-
-    private ToolResult finish(ToolResult.Builder result, ToolStatus status, ToolError error) {
-        return result.setStatus(status).setError(error).setFinishedAt(clock.instant()).build();
     }
 
     static ToolError error(String type, String message, boolean retriable) {

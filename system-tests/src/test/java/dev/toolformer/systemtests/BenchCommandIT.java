@@ -70,8 +70,9 @@ class BenchCommandIT {
 
         JsonNode concurrency = results.get("concurrency");
         assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s",
-                "executor_heap_max_mb", "executor_heap_peak_mb", "executor_heap_kept_mb", "bytes_per_in_flight",
-                "executor_full_gcs", "executor_gcs");
+                "executor_heap_max_mb", "executor_heap_peak_mb", "executor_heap_kept_mb", "held_in_flight",
+                "executor_heap_live_mb", "bytes_per_in_flight", "bytes_per_in_flight_upper", "executor_full_gcs",
+                "executor_gcs");
         assertThat(concurrency.get("requests").asLong()).isEqualTo(200);
         assertThat(concurrency.get("peak_in_flight").asInt()).isBetween(1, 200);
         assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(200);
@@ -80,6 +81,9 @@ class BenchCommandIT {
         assertThat(concurrency.get("executor_heap_max_mb").asDouble()).isEqualTo(512);
         assertThat(concurrency.get("executor_heap_peak_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
         assertThat(concurrency.get("bytes_per_in_flight").asLong()).isNotNegative();
+        // What waiting requests hold: all 200 held at once, measured by a full GC of a heap they are in.
+        assertThat(concurrency.get("held_in_flight").asLong()).isBetween(1L, 200L);
+        assertThat(concurrency.get("executor_heap_live_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
     }
 
     private JsonNode bench(KafkaTestCluster cluster, String scenario, String... extra) throws Exception {

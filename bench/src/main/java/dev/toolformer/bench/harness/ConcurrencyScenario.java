@@ -5,8 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.toolformer.common.topic.Topics;
+import dev.toolformer.producer.LoadProfile;
 import dev.toolformer.producer.ToolformerClient;
 
 /**
@@ -15,12 +18,17 @@ import dev.toolformer.producer.ToolformerClient;
  * {@code --executor-heap} heap (512 MB by default; the broker and the load generator stay in this one): wall
  * time from the first publish to the last result read, and the executor's heap from its GC log — its peak in use
  * (the largest heap before a collection, the run's own collections and one asked for at its end), the heap it
- * kept (after its collections) and hence the bytes each in-flight request holds, and whether it needed full
- * collections.
+ * kept (after its young collections: live data and old garbage, an upper bound) and whether it needed full
+ * collections. Then, apart from the timed run, what a waiting request holds: N requests whose tool waits
+ * {@value #HOLD_SECONDS} s, a full collection once they all wait, and the heap it leaves over the idle heap, per
+ * request in flight.
  */
 final class ConcurrencyScenario {
     private static final Duration WARMUP = Duration.ofSeconds(2);
     private static final double WARMUP_RATE = 5_000;
+    /** The warm-up's calls: the measured path (simulated, waiting on its timer), 50 ms each. */
+    private static final LoadProfile WARMUP_CALLS = new LoadProfile(0, 0, 0, 0, 50, 30_000, 42);
+    private static final int HOLD_SECONDS = 10;
 
     private ConcurrencyScenario() {
     }
@@ -38,8 +46,8 @@ final class ConcurrencyScenario {
                 s.executorHeap());
              ToolformerClient client = new ToolformerClient(cluster.kafka())) {
             PipelineLoad load = new PipelineLoad(client, s.drainTimeout(), run.progress());
-            // JIT and connections warm, then a full collection: the heap the idle executor keeps.
-            load.generate(PipelineLoad.ECHO, WARMUP_RATE, WARMUP, false, "concurrency warm-up");
+            // JIT and connections warm on the path measured, then a full collection: the heap the idle executor keeps.
+            load.generate(WARMUP_CALLS, WARMUP_RATE, WARMUP, false, "concurrency warm-up");
             executor.collect();
             List<ExecutorProcess.Collection> before = executor.collections();
             double baseline = before.getLast().afterMb();
@@ -59,6 +67,7 @@ final class ConcurrencyScenario {
             double kept = during.stream().filter(c -> !c.full()).mapToDouble(ExecutorProcess.Collection::afterMb)
                     .max().orElse(baseline);
             long fullCollections = during.stream().filter(ExecutorProcess.Collection::full).count();
+            Held held = held(executor, load, client, n);
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("requests", measured.requests());
             fields.put("peak_in_flight", peakInFlight);
@@ -67,17 +76,62 @@ final class ConcurrencyScenario {
             fields.put("executor_heap_max_mb", s.executorHeapMb());
             fields.put("executor_heap_peak_mb", BenchReport.round1(peak));
             fields.put("executor_heap_kept_mb", BenchReport.round1(kept));
-            fields.put("bytes_per_in_flight", peakInFlight == 0 ? 0
+            fields.put("held_in_flight", held.inFlight());
+            fields.put("executor_heap_live_mb", BenchReport.round1(held.liveMb()));
+            fields.put("bytes_per_in_flight", held.inFlight() == 0 ? 0
+                    : Math.round(Math.max(0, held.liveMb() - baseline) * 1048576 / held.inFlight()));
+            fields.put("bytes_per_in_flight_upper", peakInFlight == 0 ? 0
                     : Math.round(Math.max(0, kept - baseline) * 1048576 / peakInFlight));
             fields.put("executor_full_gcs", fullCollections);
             fields.put("executor_gcs", during.size());
             run.note("concurrency", "executor in its own JVM (-Xmx" + s.executorHeap() + "), tool sleeps "
                     + s.toolLatency().toMillis() + " ms; executor heap " + BenchReport.round1(baseline)
-                    + " MB after a full GC before the run" + (kept >= s.executorHeapMb() - 1 ? " (its heap was full: "
-                    + "bytes_per_in_flight is a lower bound; measure it with a larger --executor-heap)" : "")
-                    + "; in flight sampled from its /metrics every 20 ms; "
+                    + " MB after a full GC before the run; bytes_per_in_flight: live heap after a full GC with "
+                    + held.inFlight() + " requests waiting " + HOLD_SECONDS + " s, over the idle heap; _upper: heap "
+                    + "kept after the run's young GCs (live and old garbage)" + (kept >= s.executorHeapMb() - 1
+                    ? " (its heap was full: _upper is a lower bound)" : "")
+                    + "; in flight sampled from its /metrics every "
+                    + ExecutorProcess.InFlightSampler.SAMPLE_MILLIS + " ms; "
                     + measured.notSuccessful() + " not SUCCESS");
             return fields;
         }
+    }
+
+    /** How many requests waited when the held heap was measured, and the live heap then. */
+    private record Held(long inFlight, double liveMb) {
+    }
+
+    /**
+     * N requests whose tool waits {@value #HOLD_SECONDS} s; once they all wait (or their number stops growing for
+     * a second) a full collection, whose result is the live heap; then every result is read.
+     */
+    private static Held held(ExecutorProcess executor, PipelineLoad load, ToolformerClient client, int n)
+            throws Exception {
+        String arguments = "{\"name\":\"hold\",\"latency_ms\":" + HOLD_SECONDS * 1000 + "}";
+        Duration timeout = Duration.ofSeconds(HOLD_SECONDS * 3L);
+        CompletableFuture<PipelineLoad.Run> all = CompletableFuture.supplyAsync(() -> {
+            try {
+                return load.publishAll(n, i -> client.newRequest("simulated", arguments, timeout)
+                        .setProvider("local").setModel("none").build(), "concurrency held");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("interrupted while holding requests", e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HOLD_SECONDS / 2);
+        long waiting = 0;
+        long grewAt = System.nanoTime();
+        while (waiting < n && System.nanoTime() < deadline && System.nanoTime() - grewAt < 1_000_000_000L) {
+            Thread.sleep(100);
+            long now = executor.inFlight();
+            if (now > waiting) {
+                waiting = now;
+                grewAt = System.nanoTime();
+            }
+        }
+        waiting = executor.inFlight();
+        executor.collect();
+        double live = executor.collections().getLast().afterMb();
+        all.get();
+        return new Held(waiting, live);
     }
 }

@@ -37,6 +37,9 @@ final class ExecutorProcess implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final Path gcLog;
+    /** JVM options added to the executor's (a profiler, a flight recording), split at white space. */
+    static final String EXTRA_OPTIONS = "TOOLFORMER_BENCH_EXECUTOR_OPTS";
+
     private final int httpPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -62,6 +65,10 @@ final class ExecutorProcess implements AutoCloseable {
                 "--max-in-flight", String.valueOf(maxInFlight),
                 "--data-dir", dir.resolve("data").toString(), "--http-port", String.valueOf(port),
                 "--log-level", "WARN"));
+        String extra = System.getenv(EXTRA_OPTIONS);
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(1, List.of(extra.trim().split("\\s+"))); // JVM options, before the class path
+        }
         if (!cluster.kafka().overrides().isEmpty()) {
             // The client settings (credentials too) in a file only this user reads, not on a command line.
             Path settings = dir.resolve("kafka.properties");
@@ -189,6 +196,8 @@ final class ExecutorProcess implements AutoCloseable {
 
     /** Samples {@link #inFlight()} until closed; the largest figure seen. */
     static final class InFlightSampler implements AutoCloseable {
+        /** How often: each sample renders the executor's whole /metrics, work the executor does meanwhile. */
+        static final long SAMPLE_MILLIS = 100;
         private final AtomicLong peak = new AtomicLong();
         private final Thread thread;
         private volatile boolean running = true;
@@ -198,7 +207,7 @@ final class ExecutorProcess implements AutoCloseable {
                 while (running) {
                     peak.accumulateAndGet(executor.inFlight(), Math::max);
                     try {
-                        Thread.sleep(20);
+                        Thread.sleep(SAMPLE_MILLIS);
                     } catch (InterruptedException e) {
                         return;
                     }
