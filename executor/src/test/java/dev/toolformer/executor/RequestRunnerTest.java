@@ -406,8 +406,9 @@ class RequestRunnerTest {
         assertThat(never).isCancelled();
     }
 
-    @Test
-    void shouldFinishCancelledWhenCancelledWhileAnAsyncToolWaits() {
+    @ParameterizedTest(name = "abandoned (its partition revoked) rather than cancelled: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldStopWaitingAtOnceWhenCancelledOrAbandonedWhileAnAsyncToolWaits(boolean abandoned) {
         CompletableFuture<ToolOutput> never = new CompletableFuture<>();
         CountDownLatch started = new CountDownLatch(1);
         Tool slow = TestTools.asyncTool("slow", call -> {
@@ -415,18 +416,21 @@ class RequestRunnerTest {
             return never;
         });
         try (TestTools.Runner runner = TestTools.Runner.of(config().build(), slow)) {
-            ToolRequest request = request("slow", "{}").build();
+            ToolRequest request = request("slow", "{}").setTimeoutMs(60_000).build();
             Execution execution = new Execution(request.getRequestId(), null);
             CompletableFuture<RequestRunner.Run> ran = new CompletableFuture<>();
             runner.runner().start(request, execution, (run, bug) -> ran.complete(run));
             assertThat(started.getCount()).isZero();
 
-            assertThat(execution.cancel("cancelled by operator")).isTrue();
-            ToolResult result = ran.join().result();
+            assertThat(abandoned ? execution.abandon() : execution.cancel("cancelled by operator")).isTrue();
+            ToolResult result = ran.orTimeout(10, TimeUnit.SECONDS).join().result();
 
+            // Not at the 60 s deadline: at once, and the tool is told to let go.
             assertThat(result.getStatus()).isEqualTo(ToolStatus.CANCELLED);
-            assertThat(result.getError().getMessage()).isEqualTo("cancelled by operator");
+            assertThat(result.getError().getMessage()).isEqualTo(abandoned ? "cancelled" : "cancelled by operator");
             assertThat(never).isCancelled();
+            // An abandoned request publishes nothing: its handler is told by finish().
+            assertThat(execution.finish()).isEqualTo(!abandoned);
         }
     }
 
