@@ -200,10 +200,17 @@ final class RequestHandler {
         }
     }
 
-    /** The request ran (or a bug stopped it): publishes its result, under its span and log context again. */
+    /**
+     * The request ran (or a bug stopped it): publishes its result, under its span and log context — set again when
+     * another thread carries the request on, as after an {@link AsyncTool}'s wait.
+     */
     private void ran(ToolRequest request, Work work, Span span, Execution execution, RequestRunner.Run run,
                      Throwable bug) {
-        try (Scope scope = span.makeCurrent(); MdcScope mdc = MdcScope.of(request, span)) {
+        // Inline (a tool that ran on this thread): still inside run()'s scopes. (Not Span.current() != span: without
+        // tracing every span is the same invalid one.)
+        boolean resumed = !request.getRequestId().equals(MDC.get(MdcScope.REQUEST_ID));
+        try (Scope scope = resumed ? span.makeCurrent() : Scope.noop();
+             MdcScope mdc = resumed ? MdcScope.of(request, span) : MdcScope.NONE) {
             executions.end(execution);
             if (bug != null) {
                 failed(work, bug);
@@ -413,9 +420,16 @@ final class RequestHandler {
     }
 
     /** The request's ids and its span's on every log line of the thread until closed. */
-    private static final class MdcScope implements AutoCloseable {
-        private static final String[] KEYS = {"request_id", "correlation_id", "trace_id", "span_id"};
+    private static class MdcScope implements AutoCloseable {
+        static final String REQUEST_ID = "request_id";
+        private static final String[] KEYS = {REQUEST_ID, "correlation_id", "trace_id", "span_id"};
         private static final MdcScope SCOPE = new MdcScope();
+        /** Sets and clears nothing: the thread's context is already the request's. */
+        static final MdcScope NONE = new MdcScope() {
+            @Override
+            public void close() {
+            }
+        };
 
         static MdcScope of(ToolRequest request, Span span) {
             MDC.put(KEYS[0], request.getRequestId());

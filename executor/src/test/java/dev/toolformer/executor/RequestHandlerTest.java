@@ -23,6 +23,7 @@ import dev.toolformer.common.pricing.Pricing;
 import dev.toolformer.common.serde.AvroSerde;
 import dev.toolformer.common.topic.Topics;
 import dev.toolformer.executor.tools.EchoTool;
+import dev.toolformer.executor.tools.SimulatedTool;
 import dev.toolformer.schema.ToolRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,7 +56,7 @@ class RequestHandlerTest {
     RequestHandlerTest() {
         ExecutorConfig config = TestTools.config().build();
         ExecutorMetrics metrics = new ExecutorMetrics(new SimpleMeterRegistry(), config.executorId());
-        RequestRunner runner = new RequestRunner(ToolRegistry.of(List.of(new EchoTool())), Pricing.defaults(), config,
+        RequestRunner runner = new RequestRunner(ToolRegistry.of(List.of(new EchoTool(), new SimulatedTool())), Pricing.defaults(), config,
                 workers, Clock.systemUTC(), new Resilience(config, metrics), metrics);
         handler = new RequestHandler(config, producer, runner, metrics, Clock.systemUTC(), workers,
                 RecordBudget.of(Map.of()), (topic, error) -> fatal.add(topic + ": " + error.getMessage()));
@@ -133,17 +134,26 @@ class RequestHandlerTest {
     @Test
     void shouldLogTheStructuredEventsOfEachExecution() {
         Logger events = (Logger) LoggerFactory.getLogger(ToolEvents.LOGGER);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                event.prepareForDeferredProcessing(); // the logging thread's MDC, taken now
+                super.append(event);
+            }
+        };
         appender.start();
         events.addAppender(appender);
         Level configured = events.getLevel();
         events.setLevel(Level.INFO);
         ToolRequest ok = request("echo", "{}").setProvider("local").setModel("none").build();
         ToolRequest missing = request("no-such-tool", "{}").setProvider("local").setModel("none").build();
+        // An async tool's request ends on another thread after its wait: its event still carries its log context.
+        ToolRequest waited = request("simulated", "{\"latency_ms\":100}").setProvider("local").setModel("none").build();
         try {
             handler.start(record(0, ok), 1);
             handler.start(record(1, missing), 1);
-            await().atMost(Duration.ofSeconds(10)).until(() -> appender.list.size() == 4);
+            handler.start(record(2, waited), 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> appender.list.size() == 6);
         } finally {
             events.detachAppender(appender);
             events.setLevel(configured);
@@ -158,7 +168,16 @@ class RequestHandlerTest {
             byEvent.put(fields.get("event") + " " + fields.get("tool"), fields);
         }
         assertThat(byEvent).containsOnlyKeys("tool_execution_started echo", "tool_execution_completed echo",
-                "tool_execution_started no-such-tool", "tool_execution_failed no-such-tool");
+                "tool_execution_started no-such-tool", "tool_execution_failed no-such-tool",
+                "tool_execution_started simulated", "tool_execution_completed simulated");
+        ILoggingEvent started = appender.list.stream().filter(e -> e.getFormattedMessage().contains("started: simulated"))
+                .findFirst().orElseThrow();
+        ILoggingEvent completed = appender.list.stream()
+                .filter(e -> e.getFormattedMessage().contains("completed: simulated")).findFirst().orElseThrow();
+        assertThat(completed.getThreadName()).isNotEqualTo(started.getThreadName());
+        assertThat(completed.getMDCPropertyMap()).containsEntry("request_id", waited.getRequestId())
+                .containsEntry("correlation_id", waited.getCorrelationId()).containsKeys("trace_id", "span_id")
+                .isEqualTo(started.getMDCPropertyMap());
         assertThat(byEvent.get("tool_execution_completed echo")).containsEntry("status", "SUCCESS")
                 .containsEntry("provider", "local").containsEntry("model", "none").containsEntry("level", "INFO")
                 .containsKeys("duration_ms", "attempts").doesNotContainKey("error");
