@@ -19,6 +19,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,14 +31,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
-import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
 /**
@@ -56,7 +62,7 @@ import io.opentelemetry.context.Scope;
  * {@link RedirectRefusedException}. Request headers never appear in outputs or errors, and only
  * {@link HttpHop#CROSS_ORIGIN_HEADERS} follow a redirect to another origin.
  */
-public final class HttpTool implements Tool {
+public final class HttpTool implements AsyncTool {
     /** Largest response body returned, in bytes (1 MiB); the rest is dropped and {@code truncated} is true. */
     public static final int MAX_BODY_BYTES = 1 << 20;
     /** Redirects followed in one call; another one is refused. */
@@ -79,6 +85,8 @@ public final class HttpTool implements Tool {
             .connectTimeout(Duration.ofSeconds(10))
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
+    /** Where response bodies are read (a blocking stream, capped): a virtual thread each. */
+    private static final Executor BODY_READERS = task -> Thread.ofVirtual().name("http-tool-body").start(task);
 
     private final Resolver resolver;
 
@@ -102,48 +110,96 @@ public final class HttpTool implements Tool {
         return "http";
     }
 
+    /**
+     * Starts the call: the arguments are checked and the URL's host resolved and checked on the calling thread; the
+     * exchange, its redirects (each host resolved and checked on a virtual thread of the client's) and the wait for
+     * the answer hold no thread; the capped body is read on a virtual thread. Cancelling the returned future (the
+     * deadline, a cancel) cancels the exchange in progress, or closes the body being read.
+     */
     @Override
-    public ToolOutput execute(ToolCall call) throws Exception {
-        ObjectNode args = call.arguments();
-        checkArgumentNames(args);
-        String method = method(args);
-        HttpHop hop = new HttpHop(method, url(args), headers(args), body(args, method));
-        Instant deadline = HttpSupport.deadline(call, timeoutMs(args));
-        boolean follow = followRedirects(args);
-        hop.build(Duration.ofMillis(1)); // refuses restricted headers before the host is resolved
-        AddressPolicy policy = allowList();
-
-        HttpResponse<InputStream> response = send(hop, null, policy, deadline);
-        int redirects = 0;
-        while (follow && FOLLOWED.contains(response.statusCode())) {
-            Optional<String> location = response.headers().firstValue("location");
-            if (location.isEmpty()) {
-                break;
+    public CompletionStage<ToolOutput> executeAsync(ToolCall call) {
+        Call exchange = new Call(Context.current());
+        CompletableFuture<ToolOutput> result = new CompletableFuture<>();
+        result.whenComplete((out, error) -> {
+            if (result.isCancelled()) {
+                exchange.cancel();
             }
-            response.body().close();
-            if (redirects++ == MAX_REDIRECTS) {
-                throw new RedirectRefusedException(hop.describe() + " was redirected (" + response.statusCode()
-                        + ") once more after " + MAX_REDIRECTS + " redirects; no more are followed");
-            }
-            HttpHop next = hop.redirect(response.statusCode(), location.get());
-            response = send(next, hop, policy, deadline);
-            hop = next;
+        });
+        try {
+            ObjectNode args = call.arguments();
+            checkArgumentNames(args);
+            String method = method(args);
+            HttpHop hop = new HttpHop(method, url(args), headers(args), body(args, method));
+            Instant deadline = HttpSupport.deadline(call, timeoutMs(args));
+            boolean follow = followRedirects(args);
+            hop.build(Duration.ofMillis(1)); // refuses restricted headers before the host is resolved
+            AddressPolicy policy = allowList();
+            hop(exchange, hop, null, policy, deadline, follow ? MAX_REDIRECTS : -1)
+                    .thenApplyAsync(last -> exchange.read(last), BODY_READERS)
+                    .whenComplete((out, error) -> {
+                        if (error == null) {
+                            result.complete(out);
+                        } else {
+                            result.completeExceptionally(unwrap(error));
+                        }
+                    });
+        } catch (Exception e) {
+            result.completeExceptionally(e);
         }
-        return output(hop, response);
+        return result;
+    }
+
+    /** A hop's response, and the hop it answers. */
+    private record Answer(HttpHop hop, HttpResponse<InputStream> response) {
     }
 
     /**
-     * Sends one hop once its host's addresses pass the policy, pinned to the addresses checked.
+     * Sends {@code hop} and follows its redirects while {@code redirectsLeft} allows (-1: redirects are not followed).
      *
      * @param from the hop that redirected here, null for the URL itself
      */
-    private HttpResponse<InputStream> send(HttpHop hop, HttpHop from, AddressPolicy policy, Instant deadline)
-            throws Exception {
+    private CompletableFuture<Answer> hop(Call exchange, HttpHop hop, HttpHop from, AddressPolicy policy,
+                                          Instant deadline, int redirectsLeft) {
+        CompletableFuture<HttpResponse<InputStream>> sent;
+        try {
+            sent = send(exchange, hop, from, policy, deadline);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return sent.thenCompose(response -> {
+            Optional<String> location = response.headers().firstValue("location");
+            if (redirectsLeft < 0 || !FOLLOWED.contains(response.statusCode()) || location.isEmpty()) {
+                return CompletableFuture.completedFuture(new Answer(hop, response));
+            }
+            close(response);
+            if (redirectsLeft == 0) {
+                return CompletableFuture.failedFuture(new RedirectRefusedException(hop.describe() + " was redirected ("
+                        + response.statusCode() + ") once more after " + MAX_REDIRECTS
+                        + " redirects; no more are followed"));
+            }
+            HttpHop next;
+            try {
+                next = hop.redirect(response.statusCode(), location.get());
+            } catch (RedirectRefusedException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return hop(exchange, next, hop, policy, deadline, redirectsLeft - 1);
+        });
+    }
+
+    /**
+     * Sends one hop once its host's addresses pass the policy, pinned to the addresses checked until its answer
+     * (or failure) arrives.
+     *
+     * @param from the hop that redirected here, null for the URL itself
+     */
+    private CompletableFuture<HttpResponse<InputStream>> send(Call exchange, HttpHop hop, HttpHop from,
+                                                              AddressPolicy policy, Instant deadline) throws Exception {
         HttpRequest request = hop.build(HttpSupport.timeLeft(deadline));
         String host = hop.host();
         int port = hop.port();
         if (policy.allowsName(host, port)) {
-            return exchange(hop, request); // trusted by name, whatever it resolves to
+            return exchange.send(hop, request, null); // trusted by name, whatever it resolves to
         }
         List<InetAddress> checked = resolve(host, hop, from, resolver);
         refuseIfAny(policy.firstRefused(checked, port), hop, from);
@@ -152,12 +208,128 @@ public final class HttpTool implements Tool {
                     + " (another java.net.spi.InetAddressResolverProvider on the class path?), so the address "
                     + "checked cannot be pinned: not connecting to " + host);
         }
-        try (PinnedDns.Pin pin = PinnedDns.pin(host, checked)) {
+        PinnedDns.Pin pin = PinnedDns.pin(host, checked);
+        try {
             // The client is given the JVM's cached answer while it lasts, then the pin: both must pass.
             refuseIfAny(policy.firstRefused(pin.addresses(), port), hop, from);
             refuseIfAny(policy.firstRefused(resolve(host, hop, from, InetAddress::getAllByName), port), hop, from);
-            return exchange(hop, request);
+        } catch (Exception e) {
+            pin.close();
+            throw e;
         }
+        return exchange.send(hop, request, pin);
+    }
+
+    /** One call's exchanges: the one in progress (or the body being read), which a cancel stops. */
+    private static final class Call {
+        private final Context parent;
+        private CompletableFuture<?> inProgress;
+        private InputStream reading;
+        private boolean cancelled;
+
+        Call(Context parent) {
+            this.parent = parent;
+        }
+
+        /**
+         * One request, in a client span (HTTP semantic conventions: method, server, sanitized URL, status) under the
+         * execution's; a failure is recorded on it. {@code pin} (or null) is closed once the answer or failure is in.
+         */
+        CompletableFuture<HttpResponse<InputStream>> send(HttpHop hop, HttpRequest request, PinnedDns.Pin pin) {
+            Span span = Tracing.tracer().spanBuilder(hop.method())
+                    .setParent(parent)
+                    .setSpanKind(SpanKind.CLIENT)
+                    .setAttribute("http.request.method", hop.method())
+                    .setAttribute("server.address", hop.host())
+                    .setAttribute("server.port", (long) hop.port())
+                    .setAttribute("url.full", hop.location())
+                    .startSpan();
+            CompletableFuture<HttpResponse<InputStream>> sent;
+            try (Scope scope = span.makeCurrent()) {
+                sent = CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+            }
+            synchronized (this) {
+                inProgress = sent;
+                if (cancelled) {
+                    sent.cancel(true);
+                }
+            }
+            return sent.handle((response, error) -> {
+                if (pin != null) {
+                    pin.close();
+                }
+                try {
+                    if (error == null) {
+                        span.setAttribute("http.response.status_code", (long) response.statusCode());
+                        if (response.statusCode() >= 400) {
+                            span.setStatus(StatusCode.ERROR, String.valueOf(response.statusCode()));
+                        }
+                        return response;
+                    }
+                    Throwable cause = unwrap(error);
+                    span.setStatus(StatusCode.ERROR, cause.getClass().getSimpleName());
+                    if (cause instanceof IOException e) {
+                        RetriableToolException failed = new RetriableToolException(hop.describe() + " failed: "
+                                + e.getClass().getSimpleName()
+                                + (e.getMessage() == null ? "" : ": " + Redactor.redact(e.getMessage())), null);
+                        span.recordException(failed);
+                        throw new CompletionException(failed);
+                    }
+                    throw new CompletionException(cause);
+                } finally {
+                    span.end();
+                }
+            });
+        }
+
+        /** The answer's output, its body read (on this thread) up to the cap; a cancel closes the body. */
+        ToolOutput read(Answer answer) {
+            InputStream body = answer.response().body();
+            synchronized (this) {
+                if (cancelled) {
+                    HttpTool.close(answer.response());
+                    throw new CancellationException("cancelled before its body was read");
+                }
+                reading = body;
+            }
+            try {
+                return output(answer.hop(), answer.response());
+            } catch (RetriableToolException e) {
+                throw new CompletionException(e);
+            }
+        }
+
+        void cancel() {
+            CompletableFuture<?> exchange;
+            InputStream body;
+            synchronized (this) {
+                cancelled = true;
+                exchange = inProgress;
+                body = reading;
+            }
+            if (exchange != null) {
+                exchange.cancel(true);
+            }
+            if (body != null) {
+                try {
+                    body.close();
+                } catch (IOException ignored) {
+                    // closing only to stop the read
+                }
+            }
+        }
+    }
+
+    private static void close(HttpResponse<InputStream> response) {
+        try {
+            response.body().close();
+        } catch (IOException ignored) {
+            // the body is not wanted
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static List<InetAddress> resolve(String host, HttpHop hop, HttpHop from, Resolver resolver)
@@ -183,38 +355,6 @@ public final class HttpTool implements Tool {
         }
         throw new RedirectRefusedException(from.describe() + " was redirected to " + hop.location() + ", whose host "
                 + hop.host() + " " + problem);
-    }
-
-    /**
-     * One request, in a client span (HTTP semantic conventions: method, server, sanitized URL, status) under the
-     * execution's; a failure is recorded on it.
-     */
-    private static HttpResponse<InputStream> exchange(HttpHop hop, HttpRequest request)
-            throws RetriableToolException, InterruptedException {
-        Span span = Tracing.tracer().spanBuilder(hop.method())
-                .setSpanKind(SpanKind.CLIENT)
-                .setAttribute("http.request.method", hop.method())
-                .setAttribute("server.address", hop.host())
-                .setAttribute("server.port", (long) hop.port())
-                .setAttribute("url.full", hop.location())
-                .startSpan();
-        try (Scope scope = span.makeCurrent()) {
-            HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            span.setAttribute("http.response.status_code", (long) response.statusCode());
-            if (response.statusCode() >= 400) {
-                span.setStatus(StatusCode.ERROR, String.valueOf(response.statusCode()));
-            }
-            return response;
-        } catch (IOException e) {
-            RetriableToolException failed = new RetriableToolException(hop.describe() + " failed: "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Redactor.redact(e.getMessage())),
-                    null);
-            span.recordException(failed);
-            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            throw failed;
-        } finally {
-            span.end();
-        }
     }
 
     private static ToolOutput output(HttpHop hop, HttpResponse<InputStream> response) throws RetriableToolException {

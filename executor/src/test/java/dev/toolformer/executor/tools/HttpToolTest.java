@@ -2,6 +2,7 @@ package dev.toolformer.executor.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -13,12 +14,17 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,11 +32,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.embedded.testing.TestTracing;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import dev.toolformer.executor.ToolRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,6 +83,16 @@ class HttpToolTest {
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             exchange.getResponseHeaders().add("Location", query.get("location"));
             respond(exchange, Integer.parseInt(query.getOrDefault("status", "302")), "text/plain", "moved");
+        });
+        // a redirect that takes a while: what follows it runs on another thread than the call's
+        server.createContext("/late-redirect", exchange -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().add("Location", "/echo?q=5");
+            respond(exchange, 302, "text/plain", "moved");
         });
         server.createContext("/loop", exchange -> {
             LOOPS.incrementAndGet();
@@ -339,6 +364,64 @@ class HttpToolTest {
         assertThat(json.get("body").asText()).isEqualTo("GET q=4 ");
         assertThat(lookups.get()).isEqualTo(1);
         assertThat(PinnedDns.pinned("rebind.toolformer.invalid")).isEmpty();
+    }
+
+    @Test
+    void shouldCancelTheExchangeAndLetGoOfThePinWhenTheCallIsCancelledWhileItWaits() throws Exception {
+        int port = server.getAddress().getPort();
+        HttpTool pinned = new HttpTool(host -> new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})});
+
+        CompletableFuture<ToolOutput> call = pinned.executeAsync(call(get("http://slow.toolformer.invalid:" + port
+                + "/slow"))).toCompletableFuture();
+        // It waits for the answer (2 s away) without a thread, the name pinned meanwhile.
+        assertThat(call).isNotDone();
+        assertThat(PinnedDns.pinned("slow.toolformer.invalid")).isNotEmpty();
+
+        assertThat(call.cancel(true)).isTrue();
+        // The deadline or a cancel stops the exchange at once: the pin goes long before the answer would come.
+        await().atMost(Duration.ofMillis(1_000)).until(() -> PinnedDns.pinned("slow.toolformer.invalid").isEmpty());
+    }
+
+    @Test
+    void shouldTraceEveryHopAsAChildOfTheCallersSpanAlsoOnTheThreadsThatFollowTheRedirects() throws Exception {
+        List<SpanData> ended = new CopyOnWriteArrayList<>();
+        TestTracing.install(1.0, new SpanExporter() {
+            @Override
+            public CompletableResultCode export(Collection<SpanData> spans) {
+                ended.addAll(spans);
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess();
+            }
+        });
+        try {
+            Span parent = Tracing.tracer().spanBuilder("execute_tool http").startSpan();
+            try (Scope scope = parent.makeCurrent()) {
+                tool.executeAsync(call(get(base + "/late-redirect"))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } finally {
+                parent.end();
+            }
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> ended.size() == 3);
+            List<SpanData> hops = ended.stream().filter(span -> span.getKind() == SpanKind.CLIENT).toList();
+            assertThat(hops).hasSize(2).allSatisfy(hop -> {
+                assertThat(hop.getName()).isEqualTo("GET");
+                assertThat(hop.getTraceId()).isEqualTo(parent.getSpanContext().getTraceId());
+                assertThat(hop.getParentSpanId()).isEqualTo(parent.getSpanContext().getSpanId());
+            });
+            assertThat(hops).extracting(hop -> hop.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                    .containsExactlyInAnyOrder(302L, 200L);
+        } finally {
+            TestTracing.reset();
+        }
     }
 
     @Test
