@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 
@@ -20,13 +21,16 @@ final class HttpSupport {
     /**
      * The {@code openai-chat} tool's client, one for every call (it pools connections and is thread-safe;
      * the {@code http} tool has its own, without proxy). Its own asynchronous work runs on virtual
-     * threads; callers block in {@code send} on theirs. Redirects are never followed.
+     * threads. Redirects are never followed.
      */
     static final HttpClient CLIENT = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(10))
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
+
+    /** Where the asynchronous tools read response bodies (a blocking stream, capped): a virtual thread each. */
+    static final Executor BODY_READERS = task -> Thread.ofVirtual().name("http-body-reader").start(task);
 
     /** Longest piece of a response body quoted in an error message. */
     static final int ERROR_SNIPPET_CHARS = 300;

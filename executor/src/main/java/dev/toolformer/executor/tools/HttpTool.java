@@ -23,7 +23,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,8 +84,6 @@ public final class HttpTool implements AsyncTool {
             .connectTimeout(Duration.ofSeconds(10))
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
-    /** Where response bodies are read (a blocking stream, capped): a virtual thread each. */
-    private static final Executor BODY_READERS = task -> Thread.ofVirtual().name("http-tool-body").start(task);
 
     private final Resolver resolver;
 
@@ -135,7 +132,7 @@ public final class HttpTool implements AsyncTool {
             hop.build(Duration.ofMillis(1)); // refuses restricted headers before the host is resolved
             AddressPolicy policy = allowList();
             hop(exchange, hop, null, policy, deadline, follow ? MAX_REDIRECTS : -1)
-                    .thenApplyAsync(last -> exchange.read(last), BODY_READERS)
+                    .thenApplyAsync(last -> exchange.read(last), HttpSupport.BODY_READERS)
                     .whenComplete((out, error) -> {
                         if (error == null) {
                             result.complete(out);

@@ -9,6 +9,9 @@ import java.net.http.HttpResponse;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,9 +20,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.toolformer.common.security.Redactor;
 import dev.toolformer.common.tracing.Tracing;
+import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
-import dev.toolformer.executor.Tool;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import io.opentelemetry.api.trace.Span;
@@ -43,7 +46,7 @@ import io.opentelemetry.context.Scope;
  * <p>Failures: 429, 5xx and connection errors are {@link RetriableToolException}s; 401/403 and other
  * statuses are {@link ChatCompletionException}s (permanent).
  */
-public final class OpenAiChatTool implements Tool {
+public final class OpenAiChatTool implements AsyncTool {
     public static final String BASE_URL_ENV = "TOOLFORMER_OPENAI_BASE_URL";
     public static final String BASE_URL_PROPERTY = "toolformer.openai.base-url";
     public static final String API_KEY_ENV = "OPENAI_API_KEY";
@@ -60,18 +63,29 @@ public final class OpenAiChatTool implements Tool {
         return "openai-chat";
     }
 
+    /**
+     * Starts the call: the request is built and sent here; the wait for the answer holds no thread, and the answer
+     * (capped) is read and parsed on a virtual thread. Cancelling the returned future (the deadline, a cancel)
+     * cancels the exchange, or closes the body being read.
+     */
     @Override
-    public ToolOutput execute(ToolCall call) throws Exception {
-        ObjectNode args = call.arguments();
-        checkArgumentNames(args);
+    public CompletionStage<ToolOutput> executeAsync(ToolCall call) {
+        CompletableFuture<ToolOutput> result = new CompletableFuture<>();
         ObjectNode request = JSON.createObjectNode();
-        String model = model(args, call);
-        request.put("model", model);
-        request.set("messages", messages(args));
-        temperature(args, request);
-        maxTokens(args, request);
-
-        URI endpoint = endpoint();
+        String model;
+        URI endpoint;
+        try {
+            ObjectNode args = call.arguments();
+            checkArgumentNames(args);
+            model = model(args, call);
+            request.put("model", model);
+            request.set("messages", messages(args));
+            temperature(args, request);
+            maxTokens(args, request);
+            endpoint = endpoint();
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
         // One client span per provider call (the spec's llm_request), a child of the executor's execute_tool span:
         // GenAI and HTTP attributes, token usage, the error recorded when the call fails.
         Span span = Tracing.tracer().spanBuilder("llm_request")
@@ -82,38 +96,64 @@ public final class OpenAiChatTool implements Tool {
                 .setAttribute("server.address", endpoint.getHost())
                 .setAttribute("url.full", describe(endpoint))
                 .startSpan();
-        try (Scope scope = span.makeCurrent()) {
-            ToolOutput out = chat(endpoint, request, model, call, span);
-            span.setAttribute("gen_ai.usage.input_tokens", out.inputTokens());
-            span.setAttribute("gen_ai.usage.output_tokens", out.outputTokens());
-            return out;
-        } catch (Exception e) {
-            span.recordException(e);
-            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            throw e;
-        } finally {
+        result.whenComplete((out, error) -> {
+            if (error == null) {
+                span.setAttribute("gen_ai.usage.input_tokens", out.inputTokens());
+                span.setAttribute("gen_ai.usage.output_tokens", out.outputTokens());
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                span.recordException(cause);
+                span.setStatus(StatusCode.ERROR, cause.getClass().getSimpleName());
+            }
             span.end();
+        });
+        try (Scope scope = span.makeCurrent()) {
+            String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
+            Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
+            HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
+                    .version(HttpSupport.version(endpoint.getScheme()))
+                    .timeout(HttpSupport.timeout(call, 0))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)));
+            if (key != null) {
+                http.header("Authorization", "Bearer " + key);
+            }
+            CompletableFuture<HttpResponse<InputStream>> sent = HttpSupport.CLIENT.sendAsync(http.build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            result.whenComplete((out, error) -> {
+                if (result.isCancelled()) {
+                    sent.cancel(true);
+                    sent.thenAccept(response -> close(response.body())); // a body being read: closed to stop it
+                }
+            });
+            sent.whenCompleteAsync((response, error) -> {
+                try {
+                    result.complete(answer(endpoint, model, key, response, error, span));
+                } catch (Exception e) {
+                    result.completeExceptionally(e);
+                }
+            }, HttpSupport.BODY_READERS);
+        } catch (Exception e) {
+            result.completeExceptionally(e);
         }
+        return result;
     }
 
-    private static ToolOutput chat(URI endpoint, ObjectNode request, String model, ToolCall call, Span span)
-            throws Exception {
-        String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
-        Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
-        HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
-                .version(HttpSupport.version(endpoint.getScheme()))
-                .timeout(HttpSupport.timeout(call, 0))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)));
-        if (key != null) {
-            http.header("Authorization", "Bearer " + key);
-        }
-
-        HttpResponse<InputStream> response;
+    /** The call's output from the exchange's answer (or its failure): the body read up to its cap and parsed. */
+    private static ToolOutput answer(URI endpoint, String model, String key, HttpResponse<InputStream> response,
+                                     Throwable error, Span span) throws Exception {
         String body;
         try {
-            response = HttpSupport.CLIENT.send(http.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof Exception e) {
+                    throw e; // an IOException is the retriable failure below
+                }
+                throw (Error) cause;
+            }
             HttpSupport.Bounded read = HttpSupport.read(response.body(), MAX_RESPONSE_BYTES);
             body = read.text(HttpSupport.charset(response.headers().firstValue("content-type").orElse(null)));
         } catch (IOException e) {
@@ -316,6 +356,14 @@ public final class OpenAiChatTool implements Tool {
         /** The HTTP status the endpoint answered with. */
         public int status() {
             return status;
+        }
+    }
+
+    private static void close(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException ignored) {
+            // closing only to stop the read
         }
     }
 }

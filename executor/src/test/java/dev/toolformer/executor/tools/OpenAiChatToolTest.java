@@ -2,6 +2,7 @@ package dev.toolformer.executor.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -9,10 +10,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,6 +59,8 @@ class OpenAiChatToolTest {
     private static final AtomicReference<JsonNode> REQUEST = new AtomicReference<>();
     private static final AtomicReference<Integer> STATUS = new AtomicReference<>();
     private static final AtomicReference<String> RESPONSE = new AtomicReference<>();
+    /** When set, the next answer waits for it. */
+    private static final AtomicReference<CountDownLatch> HOLD = new AtomicReference<>();
 
     private final OpenAiChatTool tool = new OpenAiChatTool();
 
@@ -64,6 +71,14 @@ class OpenAiChatToolTest {
             PATH.set(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
             AUTHORIZATION.set(exchange.getRequestHeaders().getFirst("Authorization"));
             REQUEST.set(JSON.readTree(exchange.getRequestBody().readAllBytes()));
+            CountDownLatch hold = HOLD.getAndSet(null);
+            if (hold != null) {
+                try {
+                    hold.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] bytes = RESPONSE.get().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(STATUS.get(), bytes.length);
@@ -177,6 +192,21 @@ class OpenAiChatToolTest {
         } finally {
             TestTracing.reset();
         }
+    }
+
+    @Test
+    void shouldWaitForTheAnswerWithoutHoldingTheCallersThread() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        HOLD.set(answer);
+
+        CompletableFuture<ToolOutput> call = tool.executeAsync(call(question())).toCompletableFuture();
+
+        // The request is with the server, which holds its answer: the call waits, the caller's thread is free.
+        await().atMost(Duration.ofSeconds(10)).until(() -> REQUEST.get() != null);
+        assertThat(call).isNotDone();
+        answer.countDown();
+        assertThat(JSON.readTree(call.get(10, TimeUnit.SECONDS).outputJson()).get("content").asText())
+                .isEqualTo("Paris.");
     }
 
     @Test
