@@ -36,8 +36,8 @@ import io.opentelemetry.context.Context;
  * runs the tool under the request's deadline (TIMEOUT: an {@link AsyncTool}'s stage is cancelled, which held no
  * thread while it waited; a tool that declares itself {@link Tool#interruptible() interruptible} runs on the request's
  * own thread and is interrupted; any other runs on a virtual thread of its own that the request stops waiting for),
- * retries retriable failures with exponential backoff and jitter, and prices the token usage. The deadline is {@code timeout_ms} after execution starts and covers every attempt,
- * rate-limit waits and backoffs included. A valid request whose {@code submitted_at + timeout_ms} (plus
+ * retries retriable failures with exponential backoff and jitter, and prices the token usage. The deadline is
+ * {@code timeout_ms} after execution starts and covers every attempt, rate-limit waits and backoffs included. A valid request whose {@code submitted_at + timeout_ms} (plus
  * {@link #SUBMISSION_CLOCK_SKEW} for the agent's clock) has already passed when it would start is answered TIMEOUT
  * ("ExpiredBeforeStart") without running: its caller has given up on it, whether it waited in a backlog or is
  * being read again from a restored cluster, and running it would only spend a provider call.

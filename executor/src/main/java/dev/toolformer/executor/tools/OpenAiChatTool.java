@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,49 +98,67 @@ public final class OpenAiChatTool implements AsyncTool {
                 .setAttribute("server.address", endpoint.getHost())
                 .setAttribute("url.full", describe(endpoint))
                 .startSpan();
-        result.whenComplete((out, error) -> {
+        // Ended once, before the caller sees the outcome (or when the caller cancels).
+        AtomicBoolean spanEnded = new AtomicBoolean();
+        BiConsumer<ToolOutput, Throwable> endSpan = (out, error) -> {
+            if (!spanEnded.compareAndSet(false, true)) {
+                return;
+            }
             if (error == null) {
                 span.setAttribute("gen_ai.usage.input_tokens", out.inputTokens());
                 span.setAttribute("gen_ai.usage.output_tokens", out.outputTokens());
             } else {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                span.recordException(cause);
-                span.setStatus(StatusCode.ERROR, cause.getClass().getSimpleName());
+                span.recordException(error);
+                span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
             }
             span.end();
-        });
+        };
         try (Scope scope = span.makeCurrent()) {
             String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
             Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
-            HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
-                    .version(HttpSupport.version(endpoint.getScheme()))
-                    .timeout(HttpSupport.timeout(call, 0))
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)));
-            if (key != null) {
-                http.header("Authorization", "Bearer " + key);
-            }
-            CompletableFuture<HttpResponse<InputStream>> sent = HttpSupport.CLIENT.sendAsync(http.build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            CompletableFuture<HttpResponse<InputStream>> sent = HttpSupport.CLIENT.sendAsync(
+                    httpRequest(endpoint, request, call, key), HttpResponse.BodyHandlers.ofInputStream());
             result.whenComplete((out, error) -> {
                 if (result.isCancelled()) {
                     sent.cancel(true);
                     sent.thenAccept(response -> close(response.body())); // a body being read: closed to stop it
+                    endSpan.accept(null, error);
                 }
             });
             sent.whenCompleteAsync((response, error) -> {
+                ToolOutput out = null;
+                Exception failure = null;
                 try {
-                    result.complete(answer(endpoint, model, key, response, error, span));
+                    out = answer(endpoint, model, key, response, error, span);
                 } catch (Exception e) {
-                    result.completeExceptionally(e);
+                    failure = e;
+                }
+                endSpan.accept(out, failure);
+                if (failure == null) {
+                    result.complete(out);
+                } else {
+                    result.completeExceptionally(failure);
                 }
             }, HttpSupport.BODY_READERS);
         } catch (Exception e) {
+            endSpan.accept(null, e);
             result.completeExceptionally(e);
         }
         return result;
+    }
+
+    private static HttpRequest httpRequest(URI endpoint, ObjectNode request, ToolCall call, String key)
+            throws Exception {
+        HttpRequest.Builder http = HttpRequest.newBuilder(endpoint)
+                .version(HttpSupport.version(endpoint.getScheme()))
+                .timeout(HttpSupport.timeout(call, 0))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request)));
+        if (key != null) {
+            http.header("Authorization", "Bearer " + key);
+        }
+        return http.build();
     }
 
     /** The call's output from the exchange's answer (or its failure): the body read up to its cap and parsed. */
