@@ -134,10 +134,13 @@ class DistributedTraceIT {
             }
 
             String results = Topics.RESULTS.name();
+            // Each process exports on its own schedule: wait for every service's spans, not just the last hop's.
             await().atMost(Duration.ofSeconds(90))
                     .failFast("analytics exited: " + analytics.output(), () -> !analytics.isAlive())
-                    .untilAsserted(() -> assertThat(inTrace(traceId)).extracting(Received::name)
-                            .contains(results + " process"));
+                    .failFast("executor exited: " + executor.output(), () -> !executor.isAlive())
+                    .untilAsserted(() -> assertThat(inTrace(traceId)).extracting(s -> s.service() + " " + s.name())
+                            .contains("toolformer-executor execute_tool echo", "toolformer-executor " + results
+                                    + " publish", "toolformer-analytics " + results + " process"));
 
             List<Received> trace = inTrace(traceId);
             Received publish = one(trace, "test-agent", Topics.REQUESTS.name() + " publish");
