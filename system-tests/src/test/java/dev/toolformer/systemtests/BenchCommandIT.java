@@ -66,7 +66,8 @@ class BenchCommandIT {
 
     @Test
     void shouldRunEveryConcurrentRequestAndMeasureHeap(KafkaTestCluster cluster) throws Exception {
-        JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "200ms");
+        // Calls of 1 s: the in-flight sampler (every 100 ms, a /metrics scrape on a busy machine) must see them.
+        JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "1s");
 
         JsonNode concurrency = results.get("concurrency");
         assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s",
@@ -75,8 +76,8 @@ class BenchCommandIT {
                 "executor_gcs");
         assertThat(concurrency.get("requests").asLong()).isEqualTo(200);
         assertThat(concurrency.get("peak_in_flight").asInt()).isBetween(1, 200);
-        assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(200);
-        assertThat(concurrency.get("wall_s").asDouble()).isGreaterThanOrEqualTo(0.2);
+        assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(1_000);
+        assertThat(concurrency.get("wall_s").asDouble()).isGreaterThanOrEqualTo(1.0);
         // The executor's own JVM, from its GC log: a heap of 512 MB at most, and at least the GC asked at the end.
         assertThat(concurrency.get("executor_heap_max_mb").asDouble()).isEqualTo(512);
         assertThat(concurrency.get("executor_heap_peak_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
