@@ -65,6 +65,28 @@ class BenchCommandIT {
     }
 
     @Test
+    void shouldRatioEachScaleStepAgainstItsOwnRelay(KafkaTestCluster cluster) throws Exception {
+        JsonNode results = bench(cluster, "scale", "--instances", "1,2", "--scale-records", "300",
+                "--scale-duration", "1s");
+
+        // No run-wide relay: each step measured its own just before it (the relay speeds up as the JVM warms).
+        assertThat(names(results)).containsExactly("scale");
+        JsonNode scale = results.get("scale");
+        assertThat(names(scale)).containsExactly("1", "2");
+        for (String instances : List.of("1", "2")) {
+            JsonNode step = scale.get(instances);
+            assertThat(names(step)).containsExactly("instances", "requests", "throughput_per_s", "relay_per_s",
+                    "ratio_to_relay", "rate_per_s", "p50_ms", "p95_ms", "p99_ms");
+            assertThat(step.get("instances").asInt()).isEqualTo(Integer.parseInt(instances));
+            assertThat(step.get("requests").asLong()).isEqualTo(300);
+            assertThat(step.get("relay_per_s").asDouble()).isPositive();
+            assertThat(step.get("ratio_to_relay").asDouble()).isEqualTo(Math.round(
+                    step.get("throughput_per_s").asDouble() / step.get("relay_per_s").asDouble() * 1000) / 1000.0,
+                    offset(0.002));
+        }
+    }
+
+    @Test
     void shouldRunEveryConcurrentRequestAndMeasureHeap(KafkaTestCluster cluster) throws Exception {
         // Calls of 1 s: the in-flight sampler (every 100 ms, a /metrics scrape on a busy machine) must see them.
         JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "1s");
