@@ -57,7 +57,8 @@ class BenchCommandIT {
         assertThat(pipeline.get("ratio_to_relay").asDouble()).isPositive()
                 .isBetween(pipeline.get("ratio_min").asDouble(), pipeline.get("ratio_max").asDouble());
         assertThat(pipeline.get("pairs")).hasSize(2).allSatisfy(pair -> {
-            assertThat(names(pair)).containsExactly("relay_per_s", "pipeline_per_s", "ratio");
+            assertThat(names(pair)).containsExactly("relay_per_s", "pipeline_per_s", "ratio", "analytics_behind_s");
+            assertThat(pair.get("analytics_behind_s").asDouble()).isNotNegative();
             assertThat(pair.get("ratio").asDouble()).isEqualTo(Math.round(
                     pair.get("pipeline_per_s").asDouble() / pair.get("relay_per_s").asDouble() * 1000) / 1000.0,
                     offset(0.002));

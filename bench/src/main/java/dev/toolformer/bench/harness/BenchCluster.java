@@ -104,14 +104,32 @@ public final class BenchCluster implements AutoCloseable {
      * {@code topics}, so a new executor or Streams application skips what earlier scenarios left there.
      */
     void startGroupAtEnd(String groupId, Collection<String> topics) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        endOffsets(topics).forEach((partition, end) -> offsets.put(partition, new OffsetAndMetadata(end)));
+        get(admin.alterConsumerGroupOffsets(Namespace.qualify(groupId), offsets).all(), "set the offsets of group " + groupId);
+    }
+
+    /** How many records of {@code topics} group {@code groupId} has not committed yet (a partition never committed: all). */
+    long lag(String groupId, Collection<String> topics) {
+        Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(Namespace.qualify(groupId))
+                .partitionsToOffsetAndMetadata(), "list the offsets of group " + groupId);
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> end : endOffsets(topics).entrySet()) {
+            OffsetAndMetadata at = committed.get(end.getKey());
+            lag += Math.max(0, end.getValue() - (at == null ? 0 : at.offset()));
+        }
+        return lag;
+    }
+
+    private Map<TopicPartition, Long> endOffsets(Collection<String> topics) {
         Map<String, TopicDescription> described = get(admin.describeTopics(topics).allTopicNames(), "describe " + topics);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         described.values().forEach(d -> d.partitions().forEach(
                 p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<TopicPartition, Long> ends = new HashMap<>();
         get(admin.listOffsets(latest).all(), "list offsets of " + topics)
-                .forEach((partition, info) -> offsets.put(partition, new OffsetAndMetadata(info.offset())));
-        get(admin.alterConsumerGroupOffsets(Namespace.qualify(groupId), offsets).all(), "set the offsets of group " + groupId);
+                .forEach((partition, info) -> ends.put(partition, info.offset()));
+        return ends;
     }
 
     /** Every registry topic's name. */

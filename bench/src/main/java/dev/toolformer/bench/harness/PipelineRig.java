@@ -34,6 +34,8 @@ final class PipelineRig implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final List<ToolExecutor> executors = new ArrayList<>();
     private AnalyticsService analytics;
+    private String analyticsId;
+    private BenchCluster cluster;
     private Path stateDir;
     private ToolformerClient client;
 
@@ -56,9 +58,11 @@ final class PipelineRig implements AutoCloseable {
 
     private void startAll(BenchCluster cluster, int count, int maxInFlight, boolean withAnalytics)
             throws IOException, InterruptedException {
+        this.cluster = cluster;
         var kafka = cluster.kafka();
         if (withAnalytics) {
             String applicationId = cluster.uniqueName("toolformer-bench-analytics");
+            analyticsId = applicationId;
             cluster.startGroupAtEnd(applicationId, BenchCluster.pipelineTopicNames());
             stateDir = Files.createTempDirectory("toolformer-bench-state-");
             analytics = new AnalyticsService(AnalyticsConfig.defaults(stateDir).withApplicationId(applicationId), kafka);
@@ -89,6 +93,25 @@ final class PipelineRig implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Waits until the analytics has committed every result published so far (at once without analytics), so that
+     * what it still had to do does not run during the next measurement; returns how long that took, in seconds.
+     */
+    double awaitAnalyticsCaughtUp(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        if (analytics == null) {
+            return 0;
+        }
+        while (cluster.lag(analyticsId, Set.of(Topics.RESULTS.name())) > 0) {
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                throw new IllegalStateException("the analytics did not catch up with the results within "
+                        + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(50);
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     ToolformerClient client() {

@@ -35,6 +35,7 @@ final class ScaleScenario {
         try (PipelineRig rig = PipelineRig.start(run.cluster(), instances, PipelineScenario.DEFAULT_MAX_IN_FLIGHT, true)) {
             PipelineLoad load = new PipelineLoad(rig.client(), s.drainTimeout(), run.progress());
             PipelineLoad.Run full = PipelineScenario.fullSpeed(load, limit, s.warmup() / 2, s.scaleRecords(), task);
+            rig.awaitAnalyticsCaughtUp(s.drainTimeout()); // its backlog would add to the latencies below
             PipelineLoad.Run paced = load.generate(PipelineLoad.MIX, s.ratePerSecond(), s.scaleDuration(), true,
                     task + " at rate");
             double throughput = full.phase().throughputPerSecond();
