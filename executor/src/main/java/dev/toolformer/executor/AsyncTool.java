@@ -36,4 +36,12 @@ public interface AsyncTool extends Tool {
             throw e;
         }
     }
+
+    /**
+     * What a stage failed with: {@code failure} without the {@link CompletionException} that dependent stages wrap
+     * it in (a stage's {@code whenComplete} or {@code handle} sees either).
+     */
+    static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
 }

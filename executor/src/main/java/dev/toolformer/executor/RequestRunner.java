@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -67,8 +66,16 @@ final class RequestRunner {
         }
 
         /** The attempt did not run: cancelled, rate limit past the deadline, or breaker open. */
-        record Refused(ToolStatus status, ToolError error) implements Outcome {
+        record Refused(ToolStatus status, ToolError error) implements Outcome, Admission {
         }
+    }
+
+    /** Whether an attempt may run: {@link Outcome.Refused}, or {@link Admitted}. */
+    private sealed interface Admission permits Outcome.Refused, Admitted {
+    }
+
+    /** The attempt may run, holding {@code breaker}'s permission (its outcome must be recorded on it). */
+    private record Admitted(CircuitBreaker breaker) implements Admission {
     }
 
     private final ToolRegistry tools;
@@ -179,19 +186,19 @@ final class RequestRunner {
                 attempt++;
                 ToolCall call = new ToolCall(request.getRequestId(), request.getTool(), arguments,
                         request.getProvider(), request.getModel(), request.getSpeculative(), attempt, deadline);
-                CircuitBreaker[] admitted = new CircuitBreaker[1];
-                Outcome.Refused refused = admit(call, execution, provider, admitted);
-                if (refused != null) {
+                Admission admission = admit(call, execution, provider);
+                if (admission instanceof Outcome.Refused refused) {
                     // A breaker or rate limit that stops the retries leaves the last real failure standing.
                     boolean unservedAfterFailure = last != null && refused.status() == ToolStatus.UNAVAILABLE;
                     end(unservedAfterFailure ? last.status() : refused.status(),
                             unservedAfterFailure ? last.error() : refused.error());
                     return;
                 }
+                Admitted admitted = (Admitted) admission;
                 long start = System.nanoTime();
                 metrics.toolStarted(call.tool());
                 if (tool instanceof AsyncTool async) {
-                    new AsyncAttempt(this, call, admitted[0], start).begin(async);
+                    new AsyncAttempt(this, call, admitted.breaker(), start).begin(async);
                     return;
                 }
                 Outcome outcome;
@@ -200,7 +207,7 @@ final class RequestRunner {
                 } finally {
                     metrics.toolFinished(call.tool());
                 }
-                if (!next(call, record(admitted[0], outcome, start))) {
+                if (!next(call, record(admitted.breaker(), outcome, start))) {
                     return;
                 }
             }
@@ -370,7 +377,7 @@ final class RequestRunner {
                 output.cancel(true);
                 return;
             }
-            output.whenComplete((out, failure) -> settle(failure != null ? failed(unwrap(failure), call)
+            output.whenComplete((out, failure) -> settle(failure != null ? failed(AsyncTool.cause(failure), call)
                     : out == null ? nullOutput() : new Outcome.Success(out), true));
         }
 
@@ -410,17 +417,13 @@ final class RequestRunner {
         }
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    }
-
     /**
      * Takes the rate-limit permit and the breaker's permission for an attempt, in that order.
      *
-     * @param admitted receives the breaker whose permission is held when the attempt may run
-     * @return why the attempt may not run, or null when it may
+     * @return why the attempt may not run ({@link Outcome.Refused}), or {@link Admitted} with the breaker whose
+     *         permission it holds
      */
-    private Outcome.Refused admit(ToolCall call, Execution execution, String provider, CircuitBreaker[] admitted) {
+    private Admission admit(ToolCall call, Execution execution, String provider) {
         if (execution.isStopped()) {
             return new Outcome.Refused(ToolStatus.CANCELLED, cancelled(execution));
         }
@@ -438,8 +441,7 @@ final class RequestRunner {
                     "circuit breaker of tool '" + call.tool() + "' with provider '" + call.provider()
                             + "' is " + breaker.getState().name().toLowerCase(Locale.ROOT), true));
         }
-        admitted[0] = breaker;
-        return null;
+        return new Admitted(breaker);
     }
 
     /** Tells the breaker how the attempt it permitted went. */

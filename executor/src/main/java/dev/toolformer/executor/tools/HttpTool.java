@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -115,13 +114,8 @@ public final class HttpTool implements AsyncTool {
      */
     @Override
     public CompletionStage<ToolOutput> executeAsync(ToolCall call) {
-        Call exchange = new Call(Context.current());
         CompletableFuture<ToolOutput> result = new CompletableFuture<>();
-        result.whenComplete((out, error) -> {
-            if (result.isCancelled()) {
-                exchange.cancel();
-            }
-        });
+        Call exchange = new Call(Context.current(), CancellableExchange.cancelledWith(result));
         try {
             ObjectNode args = call.arguments();
             checkArgumentNames(args);
@@ -137,7 +131,7 @@ public final class HttpTool implements AsyncTool {
                         if (error == null) {
                             result.complete(out);
                         } else {
-                            result.completeExceptionally(unwrap(error));
+                            result.completeExceptionally(AsyncTool.cause(error));
                         }
                     });
         } catch (Exception e) {
@@ -168,7 +162,7 @@ public final class HttpTool implements AsyncTool {
             if (redirectsLeft < 0 || !FOLLOWED.contains(response.statusCode()) || location.isEmpty()) {
                 return CompletableFuture.completedFuture(new Answer(hop, response));
             }
-            close(response);
+            CancellableExchange.close(response.body()); // the redirect's body is not wanted
             if (redirectsLeft == 0) {
                 return CompletableFuture.failedFuture(new RedirectRefusedException(hop.describe() + " was redirected ("
                         + response.statusCode() + ") once more after " + MAX_REDIRECTS
@@ -217,15 +211,14 @@ public final class HttpTool implements AsyncTool {
         return exchange.send(hop, request, pin);
     }
 
-    /** One call's exchanges: the one in progress (or the body being read), which a cancel stops. */
+    /** One call's exchanges, each in a client span under the execution's; a cancel stops the one in progress. */
     private static final class Call {
         private final Context parent;
-        private CompletableFuture<?> inProgress;
-        private InputStream reading;
-        private boolean cancelled;
+        private final CancellableExchange exchange;
 
-        Call(Context parent) {
+        Call(Context parent, CancellableExchange exchange) {
             this.parent = parent;
+            this.exchange = exchange;
         }
 
         /**
@@ -245,12 +238,7 @@ public final class HttpTool implements AsyncTool {
             try (Scope scope = span.makeCurrent()) {
                 sent = CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
             }
-            synchronized (this) {
-                inProgress = sent;
-                if (cancelled) {
-                    sent.cancel(true);
-                }
-            }
+            exchange.sending(sent);
             return sent.handle((response, error) -> {
                 if (pin != null) {
                     pin.close();
@@ -263,7 +251,7 @@ public final class HttpTool implements AsyncTool {
                         }
                         return response;
                     }
-                    Throwable cause = unwrap(error);
+                    Throwable cause = AsyncTool.cause(error);
                     span.setStatus(StatusCode.ERROR, cause.getClass().getSimpleName());
                     if (cause instanceof IOException e) {
                         RetriableToolException failed = new RetriableToolException(hop.describe() + " failed: "
@@ -281,52 +269,13 @@ public final class HttpTool implements AsyncTool {
 
         /** The answer's output, its body read (on this thread) up to the cap; a cancel closes the body. */
         ToolOutput read(Answer answer) {
-            InputStream body = answer.response().body();
-            synchronized (this) {
-                if (cancelled) {
-                    HttpTool.close(answer.response());
-                    throw new CancellationException("cancelled before its body was read");
-                }
-                reading = body;
-            }
+            exchange.reading(answer.response().body());
             try {
                 return output(answer.hop(), answer.response());
             } catch (RetriableToolException e) {
                 throw new CompletionException(e);
             }
         }
-
-        void cancel() {
-            CompletableFuture<?> exchange;
-            InputStream body;
-            synchronized (this) {
-                cancelled = true;
-                exchange = inProgress;
-                body = reading;
-            }
-            if (exchange != null) {
-                exchange.cancel(true);
-            }
-            if (body != null) {
-                try {
-                    body.close();
-                } catch (IOException ignored) {
-                    // closing only to stop the read
-                }
-            }
-        }
-    }
-
-    private static void close(HttpResponse<InputStream> response) {
-        try {
-            response.body().close();
-        } catch (IOException ignored) {
-            // the body is not wanted
-        }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static List<InetAddress> resolve(String host, HttpHop hop, HttpHop from, Resolver resolver)

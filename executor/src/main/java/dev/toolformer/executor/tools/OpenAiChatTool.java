@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -116,19 +115,22 @@ public final class OpenAiChatTool implements AsyncTool {
         try (Scope scope = span.makeCurrent()) {
             String key = setting(API_KEY_PROPERTY, API_KEY_ENV);
             Redactor.addKnownSecret(key); // masked wherever it shows up, e.g. echoed in an upstream's error
-            CompletableFuture<HttpResponse<InputStream>> sent = HttpSupport.CLIENT.sendAsync(
-                    httpRequest(endpoint, request, call, key), HttpResponse.BodyHandlers.ofInputStream());
+            CancellableExchange exchange = CancellableExchange.cancelledWith(result);
             result.whenComplete((out, error) -> {
                 if (result.isCancelled()) {
-                    sent.cancel(true);
-                    sent.thenAccept(response -> close(response.body())); // a body being read: closed to stop it
                     endSpan.accept(null, error);
                 }
             });
+            CompletableFuture<HttpResponse<InputStream>> sent = HttpSupport.CLIENT.sendAsync(
+                    httpRequest(endpoint, request, call, key), HttpResponse.BodyHandlers.ofInputStream());
+            exchange.sending(sent);
             sent.whenCompleteAsync((response, error) -> {
                 ToolOutput out = null;
                 Exception failure = null;
                 try {
+                    if (error == null) {
+                        exchange.reading(response.body());
+                    }
                     out = answer(endpoint, model, key, response, error, span);
                 } catch (Exception e) {
                     failure = e;
@@ -167,8 +169,7 @@ public final class OpenAiChatTool implements AsyncTool {
         String body;
         try {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable cause = AsyncTool.cause(error);
                 if (cause instanceof Exception e) {
                     throw e; // an IOException is the retriable failure below
                 }
@@ -376,14 +377,6 @@ public final class OpenAiChatTool implements AsyncTool {
         /** The HTTP status the endpoint answered with. */
         public int status() {
             return status;
-        }
-    }
-
-    private static void close(InputStream body) {
-        try {
-            body.close();
-        } catch (IOException ignored) {
-            // closing only to stop the read
         }
     }
 }
