@@ -69,6 +69,9 @@ public final class AnalyticsTopology {
     static final String COST_1H_STORE = "cost-1h-windows";
     static final String SPECULATION_STORE = "speculation-windows";
     static final String HEALTH_STORE = "executor-health";
+    /** Positions of the result fields that {@code results-slim} drops (the generated record has no setters). */
+    private static final int OUTPUT_JSON = ToolResult.getClassSchema().getField("output_json").pos();
+    private static final int ERROR = ToolResult.getClassSchema().getField("error").pos();
     /** How far back interactive queries can read the one-minute windows. */
     static final Duration QUERYABLE_HISTORY = Duration.ofHours(1);
 
@@ -110,9 +113,13 @@ public final class AnalyticsTopology {
                 // A request re-run after an executor crash may have two results: only the first counts.
                 .processValues(() -> new Deduplicator<>(RESULT_IDS_STORE, config.dedupRetention(),
                         ToolResult::getRequestId), Named.as("results-dedup"), RESULT_IDS_STORE)
-                // Nothing downstream reads the output and error bodies, which can be large.
-                .mapValues(result -> ToolResult.newBuilder(result).setOutputJson(null).setError(null).build(),
-                        Named.as("results-slim"));
+                // Nothing downstream reads the output and error bodies, which can be large. Dropped in place: each record's
+                // value is decoded afresh and only this node receives it (a copy was ~6 % of the stream thread's time).
+                .mapValues(result -> {
+                    result.put(OUTPUT_JSON, null);
+                    result.put(ERROR, null);
+                    return result;
+                }, Named.as("results-slim"));
         slo(results, config);
         cost(results, config);
         speculation(builder, results, config, eventTime, finalSpeculation);
