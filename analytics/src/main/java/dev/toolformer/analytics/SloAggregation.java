@@ -2,7 +2,6 @@ package dev.toolformer.analytics;
 
 import java.time.Instant;
 
-import com.datadoghq.sketch.ddsketch.DDSketch;
 import dev.toolformer.analytics.internal.SloAccumulator;
 import dev.toolformer.schema.ToolResult;
 
@@ -31,13 +30,11 @@ final class SloAggregation {
     static SloAccumulator add(ToolResult result, SloAccumulator acc, long latencyThresholdMs) {
         long latencyMs = millisBetween(result.getSubmittedAt(), result.getFinishedAt());
         long executionMs = millisBetween(result.getStartedAt(), result.getFinishedAt());
-        DDSketch latency = Sketches.decode(acc.getLatencySketch());
-        DDSketch execution = Sketches.decode(acc.getExecutionSketch());
-        latency.accept(latencyMs);
-        execution.accept(executionMs);
+        // Appended to, not decoded (see Sketches.append); compacted every COMPACT_EVERY results of the window.
+        boolean compact = (requests(acc) + 1) % Sketches.COMPACT_EVERY == 0;
         SloAccumulator.Builder next = SloAccumulator.newBuilder(acc)
-                .setLatencySketch(Sketches.encode(latency))
-                .setExecutionSketch(Sketches.encode(execution))
+                .setLatencySketch(Sketches.append(acc.getLatencySketch(), latencyMs, compact))
+                .setExecutionSketch(Sketches.append(acc.getExecutionSketch(), executionMs, compact))
                 .setLatencyMaxMs(Math.max(acc.getLatencyMaxMs(), latencyMs))
                 .setExecutionMaxMs(Math.max(acc.getExecutionMaxMs(), executionMs))
                 .setLatencySlow(acc.getLatencySlow() + (served(result) && latencyMs >= latencyThresholdMs ? 1 : 0));
