@@ -70,7 +70,8 @@ final class SloWindowEmitter implements Processor<Windowed<String>, SloAccumulat
                 .setExecutionP95Ms(Sketches.quantile(execution, 0.95))
                 .setExecutionP99Ms(Sketches.quantile(execution, 0.99))
                 .setExecutionMaxMs(acc.getExecutionMaxMs())
-                .setLatencySketch(acc.getLatencySketch())
+                // Compact, as DDSketch.encode writes it: the stored copy has values appended since it was compacted.
+                .setLatencySketch(Sketches.encode(latency))
                 .setEmittedAt(Instant.ofEpochMilli(nowMs))
                 .build();
     }

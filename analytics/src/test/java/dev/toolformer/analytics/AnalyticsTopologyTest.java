@@ -101,6 +101,8 @@ class AnalyticsTopologyTest {
         DDSketch sketch = Sketches.decode(window.getLatencySketch());
         assertThat(sketch.getCount()).isEqualTo(100.0);
         assertThat(sketch.getSum()).isCloseTo(5050.0, withinPercentage(1));
+        // Published compact, as DDSketch.encode writes it (the store appends to it between compactions).
+        assertThat(window.getLatencySketch()).isEqualTo(Sketches.encode(sketch));
     }
 
     @Test
