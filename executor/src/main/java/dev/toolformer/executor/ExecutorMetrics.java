@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 
 import dev.toolformer.schema.ControlAction;
 import dev.toolformer.schema.ToolResult;
+import dev.toolformer.schema.ToolStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -44,6 +45,13 @@ final class ExecutorMetrics {
     private final LongAdder unavailable = new LongAdder();
     private final LongAdder breakersOpened = new LongAdder();
     private final LongAdder breakersClosedByProbes = new LongAdder();
+    /**
+     * The meters every result moves, by series: built and registered once per tool, provider (and status), not per
+     * result (Micrometer's builder sorts tags and looks the meter up each time). Bounded: tool and provider names are
+     * capped upstream ({@code NameLimits}), statuses are an enum.
+     */
+    private final Map<Series, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final Map<Series, Timer> durationTimers = new ConcurrentHashMap<>();
 
     ExecutorMetrics(MeterRegistry registry, String executorId) {
         this.registry = registry;
@@ -119,14 +127,15 @@ final class ExecutorMetrics {
     /** Counts a published result. */
     void result(ToolResult result) {
         completed.increment();
-        String status = result.getStatus().name().toLowerCase(Locale.ROOT);
-        counter(ExecutorMeter.REQUESTS, "method", result.getTool(), "provider", result.getProvider(),
-                "status", status).increment();
-        ExecutorMeter d = ExecutorMeter.REQUEST_DURATION;
-        Timer.builder(d.meterName()).description(d.description())
-                .tags("method", result.getTool(), "provider", result.getProvider())
-                .serviceLevelObjectives(SLOS).publishPercentileHistogram(false)
-                .register(registry)
+        requestCounters.computeIfAbsent(new Series(result.getTool(), result.getProvider(), result.getStatus()),
+                series -> counter(ExecutorMeter.REQUESTS, "method", series.tool(), "provider", series.provider(),
+                        "status", series.status().name().toLowerCase(Locale.ROOT))).increment();
+        durationTimers.computeIfAbsent(new Series(result.getTool(), result.getProvider(), null), series ->
+                        Timer.builder(ExecutorMeter.REQUEST_DURATION.meterName())
+                                .description(ExecutorMeter.REQUEST_DURATION.description())
+                                .tags("method", series.tool(), "provider", series.provider())
+                                .serviceLevelObjectives(SLOS).publishPercentileHistogram(false)
+                                .register(registry))
                 .record(Duration.between(result.getStartedAt(), result.getFinishedAt()));
         if (result.getCostUsd() > 0) {
             counter(ExecutorMeter.API_COSTS, "provider", result.getProvider(), "model", result.getModel())
@@ -181,6 +190,10 @@ final class ExecutorMetrics {
         return new ExecutorStats(inFlight, peakInFlight.get(), maxInFlight, completed.sum(), retries.sum(),
                 deadLetters.sum(), rejected.sum(), unavailable.sum(), cancelled.sum(), breakersOpened.sum(),
                 breakersClosedByProbes.sum(), pausedPartitions, queued);
+    }
+
+    /** One series of the per-result meters (no status for the duration timer). */
+    private record Series(String tool, String provider, ToolStatus status) {
     }
 
     private Counter counter(ExecutorMeter meter, String... tags) {
