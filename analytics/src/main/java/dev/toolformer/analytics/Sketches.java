@@ -58,6 +58,9 @@ final class Sketches {
     static ByteBuffer append(ByteBuffer encoded, double value, boolean compact) {
         DDSketch one = new DDSketch(MAPPING, SparseStore::new);
         one.accept(value);
+        if (!encoded.hasRemaining()) { // no sketch yet: the one value's, with its index mapping
+            return encode(one);
+        }
         GrowingByteArrayOutput tail = GrowingByteArrayOutput.withInitialCapacity(16);
         try {
             one.encode(tail, true);
@@ -65,9 +68,6 @@ final class Sketches {
             throw new UncheckedIOException("cannot encode DDSketch", e);
         }
         byte[] added = tail.trimmedCopy();
-        if (!encoded.hasRemaining()) { // no sketch yet: the one value's, with its index mapping
-            return encode(one);
-        }
         int length = encoded.remaining();
         byte[] bytes = new byte[length + added.length];
         encoded.duplicate().get(bytes, 0, length);

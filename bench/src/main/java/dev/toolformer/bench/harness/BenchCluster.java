@@ -109,19 +109,20 @@ public final class BenchCluster implements AutoCloseable {
         get(admin.alterConsumerGroupOffsets(Namespace.qualify(groupId), offsets).all(), "set the offsets of group " + groupId);
     }
 
-    /** How many records of {@code topics} group {@code groupId} has not committed yet (a partition never committed: all). */
-    long lag(String groupId, Collection<String> topics) {
+    /** How many records before {@code ends} (end offsets, see {@link #endOffsets}) group {@code groupId} has not committed. */
+    long lag(String groupId, Map<TopicPartition, Long> ends) {
         Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(Namespace.qualify(groupId))
                 .partitionsToOffsetAndMetadata(), "list the offsets of group " + groupId);
         long lag = 0;
-        for (Map.Entry<TopicPartition, Long> end : endOffsets(topics).entrySet()) {
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
             OffsetAndMetadata at = committed.get(end.getKey());
             lag += Math.max(0, end.getValue() - (at == null ? 0 : at.offset()));
         }
         return lag;
     }
 
-    private Map<TopicPartition, Long> endOffsets(Collection<String> topics) {
+    /** The current end offset of every partition of {@code topics}. */
+    Map<TopicPartition, Long> endOffsets(Collection<String> topics) {
         Map<String, TopicDescription> described = get(admin.describeTopics(topics).allTopicNames(), "describe " + topics);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         described.values().forEach(d -> d.partitions().forEach(
