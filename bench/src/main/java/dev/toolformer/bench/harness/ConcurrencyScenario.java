@@ -1,6 +1,7 @@
 package dev.toolformer.bench.harness;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,11 @@ import dev.toolformer.producer.ToolformerClient;
 
 /**
  * {@code concurrency}: N requests to the {@code simulated} tool sleeping a fixed time, published at once to one
- * executor whose in-flight limit is N. The executor runs as deployed, in a JVM of its own with a
- * {@code --executor-heap} heap (512 MB by default; the broker and the load generator stay in this one): wall
- * time from the first publish to the last result read, and the executor's heap from its GC log — its peak in use
+ * executor whose in-flight limit is N, in {@code --pairs} bursts one after the other (the median wall time is
+ * reported, with the spread and each burst's timeline: published, taken in, done, read). The executor runs as
+ * deployed, in a JVM of its own with a {@code --executor-heap} heap (512 MB by default; the broker and the load
+ * generator stay in this one): wall time from the first publish to the last result read, and the executor's heap
+ * from its GC log over all bursts — its peak in use
  * (the largest heap before a collection, the run's own collections and one asked for at its end), the heap it
  * kept (after its young collections: live data and old garbage, an upper bound) and whether it needed full
  * collections. Then, apart from the timed run, what a waiting request holds: N requests whose tool waits
@@ -51,12 +54,14 @@ final class ConcurrencyScenario {
             executor.collect();
             List<ExecutorProcess.Collection> before = executor.collections();
             double baseline = before.getLast().afterMb();
-            PipelineLoad.Run measured;
-            long peakInFlight;
-            try (ExecutorProcess.InFlightSampler sampler = new ExecutorProcess.InFlightSampler(executor)) {
-                measured = load.publishAll(n, i -> client.newRequest("simulated", arguments, timeout)
-                        .setProvider("local").setModel("none").build(), "concurrency");
-                peakInFlight = sampler.peak();
+            List<PipelineLoad.Run> bursts = new ArrayList<>();
+            long peakInFlight = 0;
+            for (int i = 1; i <= s.pairs(); i++) {
+                try (ExecutorProcess.InFlightSampler sampler = new ExecutorProcess.InFlightSampler(executor)) {
+                    bursts.add(load.publishAll(n, r -> client.newRequest("simulated", arguments, timeout)
+                            .setProvider("local").setModel("none").build(), "concurrency burst " + i));
+                    peakInFlight = Math.max(peakInFlight, sampler.peak());
+                }
             }
             List<ExecutorProcess.Collection> sofar = executor.collections();
             List<ExecutorProcess.Collection> during = sofar.subList(before.size(), sofar.size());
@@ -69,10 +74,15 @@ final class ConcurrencyScenario {
             long fullCollections = during.stream().filter(ExecutorProcess.Collection::full).count();
             Held held = held(executor, load, client, n);
             Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("requests", measured.requests());
+            List<Double> walls = bursts.stream().map(b -> b.phase().elapsedSeconds()).toList();
+            fields.put("requests", bursts.stream().mapToLong(PipelineLoad.Run::requests).sum());
             fields.put("peak_in_flight", peakInFlight);
-            fields.put("tool_latency_ms", measured.toolTimes().meanMs());
-            fields.put("wall_s", BenchReport.round2(measured.phase().elapsedSeconds()));
+            fields.put("tool_latency_ms", BenchReport.round1(BenchReport.median(
+                    bursts.stream().map(b -> b.toolTimes().meanMs()).toList())));
+            fields.put("wall_s", BenchReport.round2(BenchReport.median(walls)));
+            fields.put("wall_s_min", BenchReport.round2(walls.stream().mapToDouble(d -> d).min().orElseThrow()));
+            fields.put("wall_s_max", BenchReport.round2(walls.stream().mapToDouble(d -> d).max().orElseThrow()));
+            fields.put("bursts", bursts.stream().map(ConcurrencyScenario::burst).toList());
             fields.put("executor_heap_max_mb", s.executorHeapMb());
             fields.put("executor_heap_peak_mb", BenchReport.round1(peak));
             fields.put("executor_heap_kept_mb", BenchReport.round1(kept));
@@ -84,17 +94,29 @@ final class ConcurrencyScenario {
                     : Math.round(Math.max(0, kept - baseline) * 1048576 / peakInFlight));
             fields.put("executor_full_gcs", fullCollections);
             fields.put("executor_gcs", during.size());
-            run.note("concurrency", "executor in its own JVM (-Xmx" + s.executorHeap() + "), tool sleeps "
-                    + s.toolLatency().toMillis() + " ms; executor heap " + BenchReport.round1(baseline)
-                    + " MB after a full GC before the run; bytes_per_in_flight: live heap after a full GC with "
+            run.note("concurrency", s.pairs() + " bursts of " + n + " (median wall reported); executor in its own "
+                    + "JVM (-Xmx" + s.executorHeap() + "), tool sleeps " + s.toolLatency().toMillis()
+                    + " ms; executor heap " + BenchReport.round1(baseline) + " MB after a full GC before the run; "
+                    + "bytes_per_in_flight: live heap after a full GC with "
                     + held.inFlight() + " requests waiting " + HOLD_SECONDS + " s, over the idle heap; _upper: heap "
                     + "kept after the run's young GCs (live and old garbage)" + (kept >= s.executorHeapMb() - 1
                     ? " (its heap was full: _upper is a lower bound)" : "")
                     + "; in flight sampled from its /metrics every "
                     + ExecutorProcess.InFlightSampler.SAMPLE_MILLIS + " ms; "
-                    + measured.notSuccessful() + " not SUCCESS");
+                    + bursts.stream().mapToLong(PipelineLoad.Run::notSuccessful).sum() + " not SUCCESS");
             return fields;
         }
+    }
+
+    /** One burst: its wall time, and when it was published, taken in, done and read (seconds from its first send). */
+    private static Map<String, Object> burst(PipelineLoad.Run run) {
+        Map<String, Object> burst = new LinkedHashMap<>();
+        burst.put("wall_s", BenchReport.round2(run.phase().elapsedSeconds()));
+        burst.put("published_s", BenchReport.round2(run.timeline().publishedS()));
+        burst.put("last_started_s", BenchReport.round2(run.timeline().lastStartedS()));
+        burst.put("last_finished_s", BenchReport.round2(run.timeline().lastFinishedS()));
+        burst.put("tool_latency_ms", BenchReport.round1(run.toolTimes().meanMs()));
+        return burst;
     }
 
     /** How many requests waited when the held heap was measured, and the live heap then. */

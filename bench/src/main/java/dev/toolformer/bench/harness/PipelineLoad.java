@@ -42,7 +42,16 @@ final class PipelineLoad {
     }
 
     /** What one run measured. */
-    record Run(long requests, Phase phase, long notSuccessful, Latencies toolTimes) {
+    record Run(long requests, Phase phase, long notSuccessful, Latencies toolTimes, Timeline timeline) {
+    }
+
+    /**
+     * When a run's last request was published (the producer flushed; NaN for a paced run), started and finished by
+     * the executor (its results' {@code started_at} / {@code finished_at}: the same host's clock when the executor
+     * runs here), and when its last result was read, in seconds from its first publish. Tells a slow run's wall time
+     * apart: publishing, the executor taking the requests in, the calls, or the results' way back.
+     */
+    record Timeline(double publishedS, double lastStartedS, double lastFinishedS, double lastReadS) {
     }
 
     /** The load generator at {@code ratePerSecond} for {@code duration}; waits for every result. */
@@ -55,7 +64,7 @@ final class PipelineLoad {
         Progress.Bar bar = progress.bar(task, expected, " req", tracking.phase::received);
         try {
             long sent = generator.run(ratePerSecond, duration, tracking::sent);
-            return tracking.await(sent, generator.failedToSend());
+            return tracking.await(sent, generator.failedToSend(), Long.MIN_VALUE);
         } finally {
             bar.close();
         }
@@ -76,7 +85,7 @@ final class PipelineLoad {
                 sent += generator.run(ratePerSecond, Duration.ofNanos(Math.max(1, Math.round((count - sent) * 1e9 / ratePerSecond))),
                         tracking::sent);
             }
-            return tracking.await(sent, generator.failedToSend());
+            return tracking.await(sent, generator.failedToSend(), Long.MIN_VALUE);
         } finally {
             bar.close();
         }
@@ -99,7 +108,7 @@ final class PipelineLoad {
                 });
             }
             client.flush();
-            return tracking.await(count, failed.get());
+            return tracking.await(count, failed.get(), System.currentTimeMillis());
         } finally {
             bar.close();
         }
@@ -119,6 +128,9 @@ final class PipelineLoad {
         final AtomicLong notSuccessful = new AtomicLong();
         final Latencies toolTimes = new Latencies();
         final boolean minusToolTime;
+        final long firstSentMillis = System.currentTimeMillis();
+        final AtomicLong lastStartedMillis = new AtomicLong(Long.MIN_VALUE);
+        final AtomicLong lastFinishedMillis = new AtomicLong(Long.MIN_VALUE);
 
         Tracking(boolean minusToolTime) {
             this.minusToolTime = minusToolTime;
@@ -134,6 +146,8 @@ final class PipelineLoad {
                 return; // not ours, or a duplicate
             }
             long now = System.nanoTime();
+            lastStartedMillis.accumulateAndGet(result.getStartedAt().toEpochMilli(), Math::max);
+            lastFinishedMillis.accumulateAndGet(result.getFinishedAt().toEpochMilli(), Math::max);
             long toolNanos = Duration.between(result.getStartedAt(), result.getFinishedAt()).toNanos();
             toolTimes.add(toolNanos);
             if (result.getStatus() != ToolStatus.SUCCESS) {
@@ -142,7 +156,8 @@ final class PipelineLoad {
             phase.received(Math.max(0, now - sent - (minusToolTime ? toolNanos : 0)));
         }
 
-        Run await(long sent, long failedToSend) throws InterruptedException {
+        /** @param publishedMillis when the producer had every request (flushed), or Long.MIN_VALUE for a paced run */
+        Run await(long sent, long failedToSend, long publishedMillis) throws InterruptedException {
             if (failedToSend > 0) {
                 throw new IllegalStateException(failedToSend + " requests could not be published");
             }
@@ -150,7 +165,13 @@ final class PipelineLoad {
                 throw new IllegalStateException("only " + phase.received() + " of " + sent + " results arrived within "
                         + drain.toSeconds() + " s of the last request");
             }
-            return new Run(sent, phase, notSuccessful.get(), toolTimes);
+            Timeline timeline = new Timeline(publishedMillis == Long.MIN_VALUE ? Double.NaN : since(publishedMillis),
+                    since(lastStartedMillis.get()), since(lastFinishedMillis.get()), phase.elapsedSeconds());
+            return new Run(sent, phase, notSuccessful.get(), toolTimes, timeline);
+        }
+
+        private double since(long millis) {
+            return (millis - firstSentMillis) / 1000.0;
         }
     }
 }
