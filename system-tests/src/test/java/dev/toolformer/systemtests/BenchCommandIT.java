@@ -90,17 +90,30 @@ class BenchCommandIT {
     @Test
     void shouldRunEveryConcurrentRequestAndMeasureHeap(KafkaTestCluster cluster) throws Exception {
         // Calls of 1 s: the in-flight sampler (every 100 ms, a /metrics scrape on a busy machine) must see them.
-        JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "1s");
+        JsonNode results = bench(cluster, "concurrency", "--concurrent-requests", "200", "--tool-latency", "1s",
+                "--pairs", "2");
 
         JsonNode concurrency = results.get("concurrency");
         assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s",
-                "executor_heap_max_mb", "executor_heap_peak_mb", "executor_heap_kept_mb", "held_in_flight",
-                "executor_heap_live_mb", "bytes_per_in_flight", "bytes_per_in_flight_upper", "executor_full_gcs",
-                "executor_gcs");
-        assertThat(concurrency.get("requests").asLong()).isEqualTo(200);
+                "wall_s_min", "wall_s_max", "bursts", "executor_heap_max_mb", "executor_heap_peak_mb",
+                "executor_heap_kept_mb", "held_in_flight", "executor_heap_live_mb", "bytes_per_in_flight",
+                "bytes_per_in_flight_upper", "executor_full_gcs", "executor_gcs");
+        assertThat(concurrency.get("requests").asLong()).isEqualTo(400);
         assertThat(concurrency.get("peak_in_flight").asInt()).isBetween(1, 200);
         assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(1_000);
-        assertThat(concurrency.get("wall_s").asDouble()).isGreaterThanOrEqualTo(1.0);
+        assertThat(concurrency.get("wall_s").asDouble()).isGreaterThanOrEqualTo(1.0)
+                .isBetween(concurrency.get("wall_s_min").asDouble(), concurrency.get("wall_s_max").asDouble());
+        // Each burst's timeline, from the results' own timestamps: the last call started, waited its second, then
+        // its result was read.
+        assertThat(concurrency.get("bursts")).hasSize(2).allSatisfy(burst -> {
+            assertThat(names(burst)).containsExactly("wall_s", "published_s", "last_started_s", "last_finished_s",
+                    "tool_latency_ms");
+            assertThat(burst.get("published_s").asDouble()).isPositive();
+            assertThat(burst.get("last_finished_s").asDouble() - burst.get("last_started_s").asDouble())
+                    .isGreaterThanOrEqualTo(0.99);
+            assertThat(burst.get("wall_s").asDouble()).isGreaterThanOrEqualTo(burst.get("last_finished_s").asDouble());
+            assertThat(burst.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(1_000);
+        });
         // The executor's own JVM, from its GC log: a heap of 512 MB at most, and at least the GC asked at the end.
         assertThat(concurrency.get("executor_heap_max_mb").asDouble()).isEqualTo(512);
         assertThat(concurrency.get("executor_heap_peak_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
