@@ -99,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
     Duration drainTimeout;
 
     @Option(names = "--pairs", defaultValue = "3",
-            description = "Interleaved relay/pipeline and relay/latency measurements; the median and spread are reported (default: ${DEFAULT-VALUE}).")
+            description = "Interleaved relay/pipeline and relay/latency measurements, and concurrency bursts; the median and spread are reported (default: ${DEFAULT-VALUE}).")
     int pairs;
 
     @Option(names = "--executor-heap", defaultValue = "512m",

@@ -18,7 +18,8 @@ import java.util.List;
  * @param scaleRecords       requests measured at full speed per instance count
  * @param scaleDuration      how long each instance count's fixed-rate latency measurement sends
  * @param drainTimeout       the longest wait for the last results after the last send
- * @param pairs              interleaved relay/pipeline (and relay/latency) measurements whose median is reported
+ * @param pairs              interleaved relay/pipeline (and relay/latency) measurements, and concurrency bursts,
+ *                           whose median is reported
  * @param executorHeap       the {@code -Xmx} of the concurrency scenario's executor JVM ({@code 512m}, {@code 2g}...)
  */
 public record BenchSettings(int partitions, short replicationFactor, long records, long warmup, double ratePerSecond,
