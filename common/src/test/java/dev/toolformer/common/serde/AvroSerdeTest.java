@@ -26,6 +26,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.junit.jupiter.api.Test;
 
 class AvroSerdeTest {
@@ -64,6 +65,20 @@ class AvroSerdeTest {
         assertThat(decoded.getSubmittedAt()).isEqualTo(SUBMITTED);
         assertThat(decoded.getArgumentsJson()).isEqualTo("{\"text\":\"héllo\"}");
         assertThat(decoded.getMetadata()).containsExactlyInAnyOrderEntriesOf(Map.of("trace", "abc", "team", "search"));
+    }
+
+    @Test
+    void shouldWriteExactlyWhatAvrosOwnSingleObjectEncoderWrites() throws Exception {
+        ToolRequest request = fullRequest();
+        // Larger than the serde's first buffer, so that it grows.
+        ToolResult large = ToolResult.newBuilder().setRequestId("req-2").setCorrelationId("corr-2").setTool("http")
+                .setStatus(ToolStatus.SUCCESS).setOutputJson("{\"body\":\"" + "x".repeat(100_000) + "\"}")
+                .setAttempts(1).setSubmittedAt(SUBMITTED).setStartedAt(SUBMITTED).setFinishedAt(SUBMITTED).build();
+
+        assertThat(requests.encode(request)).isEqualTo(bytes(new BinaryMessageEncoder<ToolRequest>(
+                SpecificData.get(), ToolRequest.getClassSchema()).encode(request)));
+        assertThat(results.encode(large)).isEqualTo(bytes(new BinaryMessageEncoder<ToolResult>(
+                SpecificData.get(), ToolResult.getClassSchema()).encode(large)));
     }
 
     @Test
