@@ -70,7 +70,7 @@ class AvroSerdeTest {
     @Test
     void shouldWriteExactlyWhatAvrosOwnSingleObjectEncoderWrites() throws Exception {
         ToolRequest request = fullRequest();
-        // Larger than the serde's first buffer, so that it grows.
+        // And a large one (a 100 KB output), past any first buffer an encoder starts with.
         ToolResult large = ToolResult.newBuilder().setRequestId("req-2").setCorrelationId("corr-2").setTool("http")
                 .setStatus(ToolStatus.SUCCESS).setOutputJson("{\"body\":\"" + "x".repeat(100_000) + "\"}")
                 .setAttempts(1).setSubmittedAt(SUBMITTED).setStartedAt(SUBMITTED).setFinishedAt(SUBMITTED).build();
