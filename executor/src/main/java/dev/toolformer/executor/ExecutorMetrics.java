@@ -46,12 +46,13 @@ final class ExecutorMetrics {
     private final LongAdder breakersOpened = new LongAdder();
     private final LongAdder breakersClosedByProbes = new LongAdder();
     /**
-     * The meters every result moves, by series: built and registered once per tool, provider (and status), not per
-     * result (Micrometer's builder sorts tags and looks the meter up each time). Bounded: tool and provider names are
-     * capped upstream ({@code NameLimits}), statuses are an enum.
+     * The meters every result moves, by series: built and registered once per tool, provider (and status) or per
+     * provider and model, not per result (Micrometer's builder sorts tags and looks the meter up each time).
+     * Bounded: tool, provider and model names are capped upstream ({@code NameLimits}), statuses are an enum.
      */
     private final Map<Series, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<Series, Timer> durationTimers = new ConcurrentHashMap<>();
+    private final Map<Priced, Counter> costCounters = new ConcurrentHashMap<>();
 
     ExecutorMetrics(MeterRegistry registry, String executorId) {
         this.registry = registry;
@@ -138,7 +139,8 @@ final class ExecutorMetrics {
                                 .register(registry))
                 .record(Duration.between(result.getStartedAt(), result.getFinishedAt()));
         if (result.getCostUsd() > 0) {
-            counter(ExecutorMeter.API_COSTS, "provider", result.getProvider(), "model", result.getModel())
+            costCounters.computeIfAbsent(new Priced(result.getProvider(), result.getModel()), priced ->
+                    counter(ExecutorMeter.API_COSTS, "provider", priced.provider(), "model", priced.model()))
                     .increment(result.getCostUsd());
         }
         switch (result.getStatus()) {
@@ -194,6 +196,10 @@ final class ExecutorMetrics {
 
     /** One series of the per-result meters (no status for the duration timer). */
     private record Series(String tool, String provider, ToolStatus status) {
+    }
+
+    /** One series of the API-cost counter. */
+    private record Priced(String provider, String model) {
     }
 
     private Counter counter(ExecutorMeter meter, String... tags) {

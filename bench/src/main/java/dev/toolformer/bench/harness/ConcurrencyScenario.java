@@ -2,6 +2,7 @@ package dev.toolformer.bench.harness;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +81,8 @@ final class ConcurrencyScenario {
             fields.put("tool_latency_ms", BenchReport.round1(BenchReport.median(
                     bursts.stream().map(b -> b.toolTimes().meanMs()).toList())));
             fields.put("wall_s", BenchReport.round2(BenchReport.median(walls)));
-            fields.put("wall_s_min", BenchReport.round2(walls.stream().mapToDouble(d -> d).min().orElseThrow()));
-            fields.put("wall_s_max", BenchReport.round2(walls.stream().mapToDouble(d -> d).max().orElseThrow()));
+            fields.put("wall_s_min", BenchReport.round2(Collections.min(walls)));
+            fields.put("wall_s_max", BenchReport.round2(Collections.max(walls)));
             fields.put("bursts", bursts.stream().map(ConcurrencyScenario::burst).toList());
             fields.put("executor_heap_max_mb", s.executorHeapMb());
             fields.put("executor_heap_peak_mb", BenchReport.round1(peak));

@@ -48,10 +48,11 @@ final class PipelineLoad {
     /**
      * When a run's last request was published (the producer flushed; NaN for a paced run), started and finished by
      * the executor (its results' {@code started_at} / {@code finished_at}: the same host's clock when the executor
-     * runs here), and when its last result was read, in seconds from its first publish. Tells a slow run's wall time
-     * apart: publishing, the executor taking the requests in, the calls, or the results' way back.
+     * runs here), in seconds from its first publish; with the wall time (its {@link Phase}, to the last result read)
+     * it tells a slow run's time apart: publishing, the executor taking the requests in, the calls, or the results'
+     * way back.
      */
-    record Timeline(double publishedS, double lastStartedS, double lastFinishedS, double lastReadS) {
+    record Timeline(double publishedS, double lastStartedS, double lastFinishedS) {
     }
 
     /** The load generator at {@code ratePerSecond} for {@code duration}; waits for every result. */
@@ -166,7 +167,7 @@ final class PipelineLoad {
                         + drain.toSeconds() + " s of the last request");
             }
             Timeline timeline = new Timeline(publishedMillis == Long.MIN_VALUE ? Double.NaN : since(publishedMillis),
-                    since(lastStartedMillis.get()), since(lastFinishedMillis.get()), phase.elapsedSeconds());
+                    since(lastStartedMillis.get()), since(lastFinishedMillis.get()));
             return new Run(sent, phase, notSuccessful.get(), toolTimes, timeline);
         }
 

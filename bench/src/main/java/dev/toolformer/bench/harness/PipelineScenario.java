@@ -1,6 +1,7 @@
 package dev.toolformer.bench.harness;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +62,8 @@ final class PipelineScenario {
         fields.put("requests", requests);
         fields.put("throughput_per_s", BenchReport.round1(BenchReport.median(throughputs)));
         fields.put("ratio_to_relay", BenchReport.round3(BenchReport.median(ratios)));
-        fields.put("ratio_min", BenchReport.round3(ratios.stream().mapToDouble(d -> d).min().orElseThrow()));
-        fields.put("ratio_max", BenchReport.round3(ratios.stream().mapToDouble(d -> d).max().orElseThrow()));
+        fields.put("ratio_min", BenchReport.round3(Collections.min(ratios)));
+        fields.put("ratio_max", BenchReport.round3(Collections.max(ratios)));
         fields.put("pairs", pairs);
         run.note("pipeline", s.pairs() + " relay/pipeline pairs (median reported); 1 executor + analytics; offered at "
                 + "twice each pair's relay; " + notSuccessful + " not SUCCESS");
