@@ -29,18 +29,18 @@ public record AlertConfig(String applicationId, AlertRules rules, Path stateDir,
     public AlertConfig {
         Objects.requireNonNull(applicationId, "applicationId == null");
         if (!KAFKA_NAME.matcher(applicationId).matches()) {
-            throw new IllegalArgumentException("application.id is \"" + applicationId
-                    + "\": expected letters, digits, '.', '_' and '-' only");
+            throw new IllegalArgumentException("alerts.application-id must be one or more of [a-zA-Z0-9._-], was \""
+                    + applicationId + "\"");
         }
         Objects.requireNonNull(rules, "rules == null");
         Objects.requireNonNull(stateDir, "stateDir == null");
         Objects.requireNonNull(punctuateInterval, "punctuateInterval == null");
         if (punctuateInterval.toMillis() < 1) {
-            throw new IllegalArgumentException("punctuate.interval is " + punctuateInterval + ": expected >= 1ms");
+            throw new IllegalArgumentException("alerts.punctuate-interval must be >= 1ms, was " + punctuateInterval);
         }
         Objects.requireNonNull(maxEventAge, "maxEventAge == null");
         if (!maxEventAge.isPositive()) {
-            throw new IllegalArgumentException("max.event.age is " + maxEventAge + ": expected > 0");
+            throw new IllegalArgumentException("alerts.max-event-age must be > 0, was " + maxEventAge);
         }
     }
 

@@ -55,6 +55,13 @@ class AlertConfigFileTest {
         assertThatIllegalArgumentException().isThrownBy(() -> AlertConfigFile.load(bad, base))
                 .withMessageStartingWith("alert-processor config " + bad + ": alerts.punctuate-interval = 'soon': "
                         + "expected ");
+        // A value of the right type but out of range names its key too, as the file spells it.
+        Path zero = Files.writeString(dir.resolve("z.yaml"), "alerts: {max-event-age: 0s}\n");
+        assertThatIllegalArgumentException().isThrownBy(() -> AlertConfigFile.load(zero, base))
+                .withMessageContaining("alerts.max-event-age must be > 0, was PT0S");
+        Path never = Files.writeString(dir.resolve("n.yaml"), "alerts: {punctuate-interval: 0s}\n");
+        assertThatIllegalArgumentException().isThrownBy(() -> AlertConfigFile.load(never, base))
+                .withMessageContaining("alerts.punctuate-interval must be >= 1ms, was PT0S");
         assertThat(AlertConfigFile.load(Files.writeString(dir.resolve("c.yaml"), "{}\n"), base))
                 .isEqualTo(new AlertConfigFile(base, Optional.empty(), Optional.empty()));
     }

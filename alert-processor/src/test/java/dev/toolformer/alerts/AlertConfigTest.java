@@ -20,7 +20,6 @@ class AlertConfigTest {
     void shouldRejectApplicationIdKafkaCannotUse() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> new AlertConfig("alert processor", AlertRules.defaults(), Path.of("state")))
-                .withMessage("application.id is \"alert processor\":"
-                        + " expected letters, digits, '.', '_' and '-' only");
+                .withMessage("alerts.application-id must be one or more of [a-zA-Z0-9._-], was \"alert processor\"");
     }
 }

@@ -2,7 +2,9 @@ package dev.toolformer.server;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import io.javalin.Javalin;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP surface every process serves: {@code /health/live}, {@code /health/ready} (503 until every
- * check passes; the body lists each check) and {@code /metrics} in the Prometheus text format, plus
+ * check passes; the body lists each check) and {@code /metrics} in the Prometheus text format (all of it, or the
+ * families named by {@code name[]} parameters), plus
  * the admin endpoints of the process if it has any ({@link AdminRoutes}).
  */
 public final class AdminHttpServer implements AutoCloseable {
@@ -52,10 +55,14 @@ public final class AdminHttpServer implements AutoCloseable {
             });
             config.routes.get("/metrics", ctx -> {
                 // OpenMetrics (with the histograms' trace exemplars) for a scraper that asks for it, else the
-                // classic text format.
+                // classic text format. name[]=... (repeatable, as Prometheus' own client serves it) renders only
+                // those metric families (a counter's name without _total): a cheap probe of one gauge rather than
+                // the process's hundreds of series.
                 String accept = ctx.header("Accept");
                 String type = accept != null && accept.contains(OPENMETRICS) ? OPENMETRICS_TYPE : TEXT_TYPE;
-                ctx.contentType(type).result(metrics.scrape(type));
+                List<String> names = ctx.queryParams("name[]");
+                ctx.contentType(type).result(names.isEmpty() ? metrics.scrape(type)
+                        : metrics.scrape(type, Set.copyOf(names)));
             });
             if (admin != null) {
                 admin.register(config);

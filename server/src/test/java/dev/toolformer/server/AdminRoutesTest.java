@@ -121,6 +121,23 @@ class AdminRoutesTest {
     }
 
     @Test
+    void shouldRenderOnlyTheMetricFamiliesNamedWhenAsked() throws Exception {
+        metrics.gauge("toolformer_executor_in_flight", 42);
+        metrics.counter("toolformer_requests").increment();
+        String base = serve(AdminToken.of(TOKEN));
+
+        String all = send(base, "GET", "/metrics", "", null).body();
+        String one = send(base, "GET", "/metrics?name%5B%5D=toolformer_executor_in_flight", "", null).body();
+        // Family names, as the Prometheus client takes them: a counter's without its _total.
+        String two = send(base, "GET", "/metrics?name[]=toolformer_executor_in_flight&name[]=toolformer_requests",
+                "", null).body();
+
+        assertThat(all).contains("toolformer_executor_in_flight 42.0", "toolformer_requests_total 1.0");
+        assertThat(one).contains("toolformer_executor_in_flight 42.0").doesNotContain("toolformer_requests");
+        assertThat(two).contains("toolformer_executor_in_flight 42.0", "toolformer_requests_total 1.0");
+    }
+
+    @Test
     void shouldFailLivenessWithTheReasonWhileACheckSaysItIsStuckAndRecoverAfter() throws Exception {
         AtomicReference<Optional<String>> stalled = new AtomicReference<>(Optional.empty());
         AdminHttpServer server = AdminHttpServer.start("127.0.0.1", 0, metrics,

@@ -97,7 +97,7 @@ class BenchCommandIT {
         assertThat(names(concurrency)).containsExactly("requests", "peak_in_flight", "tool_latency_ms", "wall_s",
                 "wall_s_min", "wall_s_max", "bursts", "executor_heap_max_mb", "executor_heap_peak_mb",
                 "executor_heap_kept_mb", "held_in_flight", "executor_heap_live_mb", "bytes_per_in_flight",
-                "bytes_per_in_flight_upper", "executor_full_gcs", "executor_gcs");
+                "bytes_per_in_flight_upper", "executor_full_gcs", "executor_gcs", "executor_gc_pause_s");
         assertThat(concurrency.get("requests").asLong()).isEqualTo(400);
         assertThat(concurrency.get("peak_in_flight").asInt()).isBetween(1, 200);
         assertThat(concurrency.get("tool_latency_ms").asDouble()).isGreaterThanOrEqualTo(1_000);
@@ -121,6 +121,12 @@ class BenchCommandIT {
         // What waiting requests hold: all 200 held at once, measured by a full GC of a heap they are in.
         assertThat(concurrency.get("held_in_flight").asLong()).isBetween(1L, 200L);
         assertThat(concurrency.get("executor_heap_live_mb").asDouble()).isPositive().isLessThanOrEqualTo(512);
+        // The executor stood still for part of the bursts at most: their collections' pauses, in seconds.
+        double walls = 0;
+        for (JsonNode burst : concurrency.get("bursts")) {
+            walls += burst.get("wall_s").asDouble();
+        }
+        assertThat(concurrency.get("executor_gc_pause_s").asDouble()).isNotNegative().isLessThan(walls);
     }
 
     private JsonNode bench(KafkaTestCluster cluster, String scenario, String... extra) throws Exception {

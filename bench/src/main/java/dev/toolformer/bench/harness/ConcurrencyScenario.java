@@ -95,6 +95,9 @@ final class ConcurrencyScenario {
                     : Math.round(Math.max(0, kept - baseline) * 1048576 / peakInFlight));
             fields.put("executor_full_gcs", fullCollections);
             fields.put("executor_gcs", during.size());
+            // How long the collections stood the executor still during the bursts (remark and cleanup pauses aside).
+            fields.put("executor_gc_pause_s", BenchReport.round2(
+                    during.stream().mapToDouble(ExecutorProcess.Collection::pauseMs).sum() / 1000));
             run.note("concurrency", s.pairs() + " bursts of " + n + " (median wall reported); executor in its own "
                     + "JVM (-Xmx" + s.executorHeap() + "), tool sleeps " + s.toolLatency().toMillis()
                     + " ms; executor heap " + BenchReport.round1(baseline) + " MB after a full GC before the run; "

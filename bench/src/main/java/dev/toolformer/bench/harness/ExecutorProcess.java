@@ -31,7 +31,7 @@ import dev.toolformer.common.topic.Namespace;
 final class ExecutorProcess implements AutoCloseable {
     private static final String CLI = "dev.toolformer.cli.ToolformerCli";
     private static final Pattern PAUSE = Pattern.compile(
-            "GC\\(\\d+\\) (Pause [^(]+)\\(.*?(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
+            "GC\\(\\d+\\) (Pause [^(]+)\\(.*?(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\) (\\d+\\.\\d+)ms");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     private final Process process;
@@ -110,9 +110,13 @@ final class ExecutorProcess implements AutoCloseable {
         return ready != null && ready.statusCode() == 200;
     }
 
-    /** Its current in-flight requests, from its {@code /metrics}. */
+    /**
+     * Its current in-flight requests, from its {@code /metrics}: that one gauge only. The whole page (700 lines, 67 KB)
+     * took 120–370 ms to render on the busy machine, so a sampler asking for it every 100 ms kept the executor
+     * rendering it for most of a burst.
+     */
     long inFlight() {
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = get("/metrics?name[]=toolformer_executor_in_flight");
         if (metrics == null) {
             return 0;
         }
@@ -137,22 +141,28 @@ final class ExecutorProcess implements AutoCloseable {
 
     /** The collections logged so far. */
     List<Collection> collections() throws IOException {
+        return Files.exists(gcLog) ? collections(Files.readAllLines(gcLog)) : List.of();
+    }
+
+    /** The collections of these {@code -Xlog:gc} lines (a remark or cleanup pause is not one). */
+    static List<Collection> collections(List<String> gcLogLines) {
         List<Collection> collections = new ArrayList<>();
-        if (!Files.exists(gcLog)) {
-            return collections;
-        }
-        for (String line : Files.readAllLines(gcLog)) {
+        for (String line : gcLogLines) {
             Matcher m = PAUSE.matcher(line);
             if (m.find()) {
                 collections.add(new Collection(m.group(1).strip(), megabytes(m.group(2), m.group(3)),
-                        megabytes(m.group(4), m.group(5)), megabytes(m.group(6), m.group(7))));
+                        megabytes(m.group(4), m.group(5)), megabytes(m.group(6), m.group(7)),
+                        Double.parseDouble(m.group(8))));
             }
         }
         return collections;
     }
 
-    /** One logged pause: its kind ("Pause Young", "Pause Full", ...) and the heap before, after and committed. */
-    record Collection(String kind, double beforeMb, double afterMb, double committedMb) {
+    /**
+     * One logged pause: its kind ("Pause Young", "Pause Full", ...), the heap before, after and committed, and how long
+     * the executor's threads stood still.
+     */
+    record Collection(String kind, double beforeMb, double afterMb, double committedMb, double pauseMs) {
         boolean full() {
             return kind.startsWith("Pause Full");
         }
@@ -196,7 +206,7 @@ final class ExecutorProcess implements AutoCloseable {
 
     /** Samples {@link #inFlight()} until closed; the largest figure seen. */
     static final class InFlightSampler implements AutoCloseable {
-        /** How often: each sample renders the executor's whole /metrics, work the executor does meanwhile. */
+        /** How often: each sample is an HTTP request the executor answers meanwhile. */
         static final long SAMPLE_MILLIS = 100;
         private final AtomicLong peak = new AtomicLong();
         private final Thread thread;
