@@ -105,7 +105,7 @@ final class ConcurrencyScenario {
                     + held.inFlight() + " requests waiting " + HOLD_SECONDS + " s, over the idle heap; _upper: heap "
                     + "kept after the run's young GCs (live and old garbage)" + (kept >= s.executorHeapMb() - 1
                     ? " (its heap was full: _upper is a lower bound)" : "")
-                    + "; in flight sampled from its /metrics every "
+                    + "; in flight sampled from its /metrics (that gauge only) every "
                     + ExecutorProcess.InFlightSampler.SAMPLE_MILLIS + " ms; "
                     + bursts.stream().mapToLong(PipelineLoad.Run::notSuccessful).sum() + " not SUCCESS");
             return fields;
