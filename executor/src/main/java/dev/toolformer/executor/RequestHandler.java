@@ -24,7 +24,6 @@ import dev.toolformer.schema.DeadLetterReason;
 import dev.toolformer.schema.ToolRequest;
 import dev.toolformer.schema.ToolResult;
 import dev.toolformer.schema.ToolStatus;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -63,8 +62,6 @@ final class RequestHandler {
     private static final AvroSerde<ToolRequest> REQUESTS = AvroSerde.of(ToolRequest.class);
     private static final AvroSerde<ToolResult> RESULTS = AvroSerde.of(ToolResult.class);
     private static final AvroSerde<DeadLetter> DEAD_LETTERS = AvroSerde.of(DeadLetter.class);
-    private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
-    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
     /** Error type of the ERROR result that replaces a result too large for a record. */
     static final String OUTPUT_TOO_LARGE = "OutputTooLarge";
     /** Budget of a dead letter re-sent after the broker refused it as too large. */
@@ -187,11 +184,11 @@ final class RequestHandler {
         Span span = Tracing.tracer().spanBuilder("execute_tool " + request.getTool())
                 .setParent(Tracing.extract(work.record.headers()))
                 .setSpanKind(SpanKind.INTERNAL)
-                .setAttribute("gen_ai.operation.name", "execute_tool")
-                .setAttribute("gen_ai.tool.name", request.getTool())
-                .setAttribute("gen_ai.system", request.getProvider())
-                .setAttribute("gen_ai.request.model", request.getModel())
-                .setAttribute("toolformer.request_id", request.getRequestId())
+                .setAttribute(SpanAttributes.GEN_AI_OPERATION_NAME, "execute_tool")
+                .setAttribute(SpanAttributes.GEN_AI_TOOL_NAME, request.getTool())
+                .setAttribute(SpanAttributes.GEN_AI_SYSTEM, request.getProvider())
+                .setAttribute(SpanAttributes.GEN_AI_REQUEST_MODEL, request.getModel())
+                .setAttribute(SpanAttributes.REQUEST_ID, request.getRequestId())
                 .startSpan();
         Execution execution = executions.begin(request.getRequestId(), work.partition);
         try (Scope scope = span.makeCurrent(); MdcScope mdc = MdcScope.of(request, span)) {
@@ -219,16 +216,16 @@ final class RequestHandler {
             ToolResult result = publishResult(request, work, execution, run);
             if (result != null) {
                 ToolEvents.finished(request, result);
-                span.setAttribute("toolformer.status", result.getStatus().name());
-                span.setAttribute("gen_ai.usage.input_tokens", result.getInputTokens());
-                span.setAttribute("gen_ai.usage.output_tokens", result.getOutputTokens());
+                span.setAttribute(SpanAttributes.STATUS, result.getStatus().name());
+                span.setAttribute(SpanAttributes.GEN_AI_USAGE_INPUT_TOKENS, result.getInputTokens());
+                span.setAttribute(SpanAttributes.GEN_AI_USAGE_OUTPUT_TOKENS, result.getOutputTokens());
                 if (result.getStatus() != ToolStatus.SUCCESS) {
                     span.setStatus(StatusCode.ERROR, result.getStatus().name());
                 }
                 if (result.getError() != null) {
                     // The semantic conventions' exception event: what failed, as the result tells it.
-                    span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, result.getError().getType(),
-                            EXCEPTION_MESSAGE, result.getError().getMessage()));
+                    span.addEvent("exception", Attributes.of(SpanAttributes.EXCEPTION_TYPE, result.getError().getType(),
+                            SpanAttributes.EXCEPTION_MESSAGE, result.getError().getMessage()));
                 }
                 log.debug("Executed {} for request {}: {} after {} attempt(s)", request.getTool(),
                         request.getRequestId(), result.getStatus(), result.getAttempts());

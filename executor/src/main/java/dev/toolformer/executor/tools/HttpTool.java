@@ -32,6 +32,7 @@ import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
+import dev.toolformer.executor.SpanAttributes;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import io.opentelemetry.api.trace.Span;
@@ -229,10 +230,10 @@ public final class HttpTool implements AsyncTool {
             Span span = Tracing.tracer().spanBuilder(hop.method())
                     .setParent(parent)
                     .setSpanKind(SpanKind.CLIENT)
-                    .setAttribute("http.request.method", hop.method())
-                    .setAttribute("server.address", hop.host())
-                    .setAttribute("server.port", (long) hop.port())
-                    .setAttribute("url.full", hop.location())
+                    .setAttribute(SpanAttributes.HTTP_REQUEST_METHOD, hop.method())
+                    .setAttribute(SpanAttributes.SERVER_ADDRESS, hop.host())
+                    .setAttribute(SpanAttributes.SERVER_PORT, (long) hop.port())
+                    .setAttribute(SpanAttributes.URL_FULL, hop.location())
                     .startSpan();
             CompletableFuture<HttpResponse<InputStream>> sent;
             try (Scope scope = span.makeCurrent()) {
@@ -245,7 +246,7 @@ public final class HttpTool implements AsyncTool {
                 }
                 try {
                     if (error == null) {
-                        span.setAttribute("http.response.status_code", (long) response.statusCode());
+                        span.setAttribute(SpanAttributes.HTTP_RESPONSE_STATUS_CODE, (long) response.statusCode());
                         if (response.statusCode() >= 400) {
                             span.setStatus(StatusCode.ERROR, String.valueOf(response.statusCode()));
                         }

@@ -24,6 +24,7 @@ import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
+import dev.toolformer.executor.SpanAttributes;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import io.opentelemetry.api.trace.Span;
@@ -91,11 +92,11 @@ public final class OpenAiChatTool implements AsyncTool {
         // GenAI and HTTP attributes, token usage, the error recorded when the call fails.
         Span span = Tracing.tracer().spanBuilder("llm_request")
                 .setSpanKind(SpanKind.CLIENT)
-                .setAttribute("gen_ai.operation.name", "chat")
-                .setAttribute("gen_ai.system", "openai")
-                .setAttribute("gen_ai.request.model", model)
-                .setAttribute("server.address", endpoint.getHost())
-                .setAttribute("url.full", describe(endpoint))
+                .setAttribute(SpanAttributes.GEN_AI_OPERATION_NAME, "chat")
+                .setAttribute(SpanAttributes.GEN_AI_SYSTEM, "openai")
+                .setAttribute(SpanAttributes.GEN_AI_REQUEST_MODEL, model)
+                .setAttribute(SpanAttributes.SERVER_ADDRESS, endpoint.getHost())
+                .setAttribute(SpanAttributes.URL_FULL, describe(endpoint))
                 .startSpan();
         // Ended once, before the caller sees the outcome (or when the caller cancels).
         AtomicBoolean spanEnded = new AtomicBoolean();
@@ -104,8 +105,8 @@ public final class OpenAiChatTool implements AsyncTool {
                 return;
             }
             if (error == null) {
-                span.setAttribute("gen_ai.usage.input_tokens", out.inputTokens());
-                span.setAttribute("gen_ai.usage.output_tokens", out.outputTokens());
+                span.setAttribute(SpanAttributes.GEN_AI_USAGE_INPUT_TOKENS, out.inputTokens());
+                span.setAttribute(SpanAttributes.GEN_AI_USAGE_OUTPUT_TOKENS, out.outputTokens());
             } else {
                 span.recordException(error);
                 span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
@@ -182,7 +183,7 @@ public final class OpenAiChatTool implements AsyncTool {
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + clean(e.getMessage(), key)), null);
         }
         int status = response.statusCode();
-        span.setAttribute("http.response.status_code", status);
+        span.setAttribute(SpanAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status);
         if (status == 429 || status >= 500) {
             throw new RetriableToolException("openai-chat: " + describe(endpoint) + " returned " + status + errorDetail(body, key));
         }
