@@ -54,6 +54,11 @@ final class ConcurrencyScenario {
             load.generate(WARMUP_CALLS, WARMUP_RATE, WARMUP, false, "concurrency warm-up");
             executor.collect();
             List<ExecutorProcess.Collection> before = executor.collections();
+            if (before.isEmpty()) {
+                throw new IllegalStateException("the executor's GC log shows no collection after jcmd GC.run: the bench"
+                        + " reads the pause lines of G1, Parallel and Serial (-Xlog:gc); TOOLFORMER_BENCH_EXECUTOR_OPTS"
+                        + " chose another collector?");
+            }
             double baseline = before.getLast().afterMb();
             List<PipelineLoad.Run> bursts = new ArrayList<>();
             long peakInFlight = 0;

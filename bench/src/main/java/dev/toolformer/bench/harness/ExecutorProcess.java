@@ -112,7 +112,7 @@ final class ExecutorProcess implements AutoCloseable {
 
     /**
      * Its current in-flight requests, from its {@code /metrics}: that one gauge only. The whole page (700 lines, 67 KB)
-     * took 120–370 ms to render on the busy machine, so a sampler asking for it every 100 ms kept the executor
+     * took 120–370 ms to answer on the busy machine, so a sampler asking for it every 100 ms kept the executor
      * rendering it for most of a burst.
      */
     long inFlight() {
