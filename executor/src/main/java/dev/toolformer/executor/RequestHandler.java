@@ -30,6 +30,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.semconv.ExceptionAttributes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -224,8 +225,8 @@ final class RequestHandler {
                 }
                 if (result.getError() != null) {
                     // The semantic conventions' exception event: what failed, as the result tells it.
-                    span.addEvent("exception", Attributes.of(SpanAttributes.EXCEPTION_TYPE, result.getError().getType(),
-                            SpanAttributes.EXCEPTION_MESSAGE, result.getError().getMessage()));
+                    span.addEvent("exception", Attributes.of(ExceptionAttributes.EXCEPTION_TYPE, result.getError().getType(),
+                            ExceptionAttributes.EXCEPTION_MESSAGE, result.getError().getMessage()));
                 }
                 log.debug("Executed {} for request {}: {} after {} attempt(s)", request.getTool(),
                         request.getRequestId(), result.getStatus(), result.getAttempts());

@@ -32,7 +32,6 @@ import dev.toolformer.common.tracing.Tracing;
 import dev.toolformer.executor.AsyncTool;
 import dev.toolformer.executor.InvalidArgumentsException;
 import dev.toolformer.executor.RetriableToolException;
-import dev.toolformer.executor.SpanAttributes;
 import dev.toolformer.executor.ToolCall;
 import dev.toolformer.executor.ToolOutput;
 import io.opentelemetry.api.trace.Span;
@@ -40,6 +39,9 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.UrlAttributes;
 
 /**
  * Makes one HTTP request and follows its redirects. Arguments: {@code method} (GET, POST, PUT, PATCH,
@@ -230,10 +232,10 @@ public final class HttpTool implements AsyncTool {
             Span span = Tracing.tracer().spanBuilder(hop.method())
                     .setParent(parent)
                     .setSpanKind(SpanKind.CLIENT)
-                    .setAttribute(SpanAttributes.HTTP_REQUEST_METHOD, hop.method())
-                    .setAttribute(SpanAttributes.SERVER_ADDRESS, hop.host())
-                    .setAttribute(SpanAttributes.SERVER_PORT, (long) hop.port())
-                    .setAttribute(SpanAttributes.URL_FULL, hop.location())
+                    .setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, hop.method())
+                    .setAttribute(ServerAttributes.SERVER_ADDRESS, hop.host())
+                    .setAttribute(ServerAttributes.SERVER_PORT, (long) hop.port())
+                    .setAttribute(UrlAttributes.URL_FULL, hop.location())
                     .startSpan();
             CompletableFuture<HttpResponse<InputStream>> sent;
             try (Scope scope = span.makeCurrent()) {
@@ -246,7 +248,7 @@ public final class HttpTool implements AsyncTool {
                 }
                 try {
                     if (error == null) {
-                        span.setAttribute(SpanAttributes.HTTP_RESPONSE_STATUS_CODE, (long) response.statusCode());
+                        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) response.statusCode());
                         if (response.statusCode() >= 400) {
                             span.setStatus(StatusCode.ERROR, String.valueOf(response.statusCode()));
                         }

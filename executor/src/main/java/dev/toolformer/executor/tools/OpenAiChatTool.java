@@ -31,6 +31,9 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.UrlAttributes;
 
 /**
  * Calls an OpenAI-compatible chat-completions endpoint ({@code POST {base}/chat/completions}).
@@ -95,8 +98,8 @@ public final class OpenAiChatTool implements AsyncTool {
                 .setAttribute(SpanAttributes.GEN_AI_OPERATION_NAME, "chat")
                 .setAttribute(SpanAttributes.GEN_AI_SYSTEM, "openai")
                 .setAttribute(SpanAttributes.GEN_AI_REQUEST_MODEL, model)
-                .setAttribute(SpanAttributes.SERVER_ADDRESS, endpoint.getHost())
-                .setAttribute(SpanAttributes.URL_FULL, describe(endpoint))
+                .setAttribute(ServerAttributes.SERVER_ADDRESS, endpoint.getHost())
+                .setAttribute(UrlAttributes.URL_FULL, describe(endpoint))
                 .startSpan();
         // Ended once, before the caller sees the outcome (or when the caller cancels).
         AtomicBoolean spanEnded = new AtomicBoolean();
@@ -183,7 +186,7 @@ public final class OpenAiChatTool implements AsyncTool {
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + clean(e.getMessage(), key)), null);
         }
         int status = response.statusCode();
-        span.setAttribute(SpanAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status);
         if (status == 429 || status >= 500) {
             throw new RetriableToolException("openai-chat: " + describe(endpoint) + " returned " + status + errorDetail(body, key));
         }
